@@ -1,0 +1,41 @@
+"""Button actions: short strings that fit Telegram's 64-byte callback data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ANSWER = "a"  # a:<answer id>      show a curated answer
+TOPIC = "t"  # t:<intent>          the child picked a topic after a clarifying question
+COUNTRY = "c"  # c:<CC>|c:more|c:skip
+LANGUAGE = "l"  # l:<locale>
+CHECKIN = "ci"  # ci:ok|ci:no
+MORE = "more"
+SKIP = "skip"
+OK = "ok"
+NOT_OK = "no"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A parsed button action."""
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+def make(kind: str, value: str) -> str:
+    """Build the payload of a button."""
+    return f"{kind}:{value}"
+
+
+def parse(payload: str) -> Action | None:
+    """Parse a payload; None for anything we did not make."""
+    kind, sep, value = payload.partition(":")
+    if not sep or kind not in {ANSWER, TOPIC, COUNTRY, LANGUAGE, CHECKIN} or not value:
+        return None
+    if len(value) > 60 or not value.replace("_", "").isalnum():
+        return None
+    return Action(kind, value)

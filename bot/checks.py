@@ -1,0 +1,40 @@
+"""Everything ``safebot content check`` verifies: content files and the crisis rules' own tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content import Problem, load_content
+from bot.content.model import Where
+from nlu.crisis import CrisisNet, CrisisRuleError, RuleKind
+from nlu.normalize import normalize
+
+
+def check_crisis_rules(directory: Path) -> list[Problem]:
+    """Load the rules and run each rule's examples and not-examples."""
+    try:
+        net = CrisisNet.from_dir(directory)
+    except CrisisRuleError as error:
+        return [Problem(None, str(error))]
+    problems: list[Problem] = []
+    for locale in net.locales:
+        where = Where(directory / f"{locale}.yml", 1)
+        rules = net.rules(locale)
+        crisis_rules = [r for r in rules if r.kind is RuleKind.CRISIS]
+        for rule in rules:
+            for example in rule.examples:
+                if not rule.matches(normalize(example)):
+                    problems.append(Problem(where, f"rule '{rule.id}' does not match its own example '{example}'"))
+            for example in rule.not_examples:
+                others = crisis_rules if rule.kind is RuleKind.CRISIS else [rule]
+                hits = [r.id for r in others if r.matches(normalize(example))]
+                if hits:
+                    problems.append(Problem(where, f"'{example}' is listed as not a crisis under '{rule.id}', but the rule(s) {', '.join(hits)} match it"))
+    return problems
+
+
+def check_all(content_dir: Path, crisis_dir: Path) -> list[Problem]:
+    """All problems, errors first."""
+    _, problems = load_content(content_dir)
+    problems = problems + check_crisis_rules(crisis_dir)
+    return sorted(problems, key=lambda p: p.severity != "error")

@@ -1,0 +1,193 @@
+"""Typed content objects. Each remembers where it came from, so errors can name file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+INTERNATIONAL = "INT"
+
+
+class Escalation(StrEnum):
+    """What an answer shows under its text."""
+
+    NONE = "none"
+    HELPLINE = "helpline"
+    CRISIS = "crisis"
+
+
+class Verification(StrEnum):
+    """How well a fact is sourced (see the reference facts sheet)."""
+
+    VERIFIED = "verified"
+    SECONDARY = "secondary"
+    UNVERIFIED = "unverified"
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in a content file."""
+
+    file: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the content check, in words an editor understands."""
+
+    where: Where | None
+    message: str
+    severity: str = "error"  # "error" blocks publishing; "warning" does not
+
+    def __str__(self) -> str:
+        prefix = "ERROR" if self.severity == "error" else "WARNING"
+        place = f"{self.where}: " if self.where else ""
+        return f"{prefix} {place}{self.message}"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact comes from and how sure we are."""
+
+    source: str
+    checked_on: dt.date
+    verification: Verification
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Helpline:
+    """A service a child can call, text or chat with."""
+
+    name: str
+    provenance: Provenance
+    where: Where
+    phone: str = ""
+    url: str = ""
+    chat: str = ""
+    hours: str = ""
+    operator: str = ""
+    free: bool = False
+    for_children: bool = True
+    crisis: bool = False
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """A country's emergency numbers."""
+
+    number: str
+    provenance: Provenance
+    where: Where
+    also: tuple[str, ...] = ()
+    police: str = ""
+    ambulance: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Country:
+    """Helplines and emergency numbers of one country (or the international fallback)."""
+
+    code: str
+    helplines: tuple[Helpline, ...]
+    emergency: Emergency
+    where: Where
+
+    @property
+    def child_helpline(self) -> Helpline | None:
+        """The first helpline meant for children."""
+        return next((h for h in self.helplines if h.for_children), None)
+
+    @property
+    def crisis_lines(self) -> tuple[Helpline, ...]:
+        """Suicide and crisis lines."""
+        return tuple(h for h in self.helplines if h.crisis)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A way to report or remove something (a platform's button, a removal service)."""
+
+    id: str
+    provenance: Provenance
+    where: Where
+    url: str = ""
+    countries: frozenset[str] | None = None  # None: everywhere
+
+    def applies_to(self, country: str | None) -> bool:
+        """Whether the route is for children in this country."""
+        return self.countries is None or (country is not None and country in self.countries)
+
+
+@dataclass(frozen=True)
+class AnswerButton:
+    """A follow-up button under an answer, pointing to another answer."""
+
+    label: str
+    answer: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One curated answer, as an editor wrote it."""
+
+    id: str
+    title: str
+    text: str
+    crc_articles: tuple[int, ...]
+    escalation: Escalation
+    reporting: tuple[str, ...]
+    buttons: tuple[AnswerButton, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class LocaleContent:
+    """Everything a child sees in one language."""
+
+    locale: str
+    answers: dict[str, Answer]
+    ui: dict[str, str]
+    country_choices: tuple[str, ...]
+    country_names: dict[str, str]
+    route_labels: dict[str, str]
+    topics: tuple[str, ...]
+    language_name: str
+    where: Where
+
+    def text(self, key: str, **values: str) -> str:
+        """An interface text, with ``{placeholders}`` filled in."""
+        template = self.ui[key]
+        return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Content:
+    """All content: per-locale texts plus the shared facts."""
+
+    locales: dict[str, LocaleContent]
+    countries: dict[str, Country]
+    routes: dict[str, Route]
+    crc_articles: frozenset[int]
+    directory: Path
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def country(self, code: str | None) -> Country:
+        """A country's entry, or the international fallback."""
+        if code and code in self.countries:
+            return self.countries[code]
+        return self.countries[INTERNATIONAL]
+
+    def locale(self, code: str | None, default: str) -> LocaleContent:
+        """A locale's content, falling back to the default locale."""
+        if code and code in self.locales:
+            return self.locales[code]
+        return self.locales[default]

@@ -1,0 +1,59 @@
+"""The interface texts every locale must provide, and the placeholders each may use."""
+
+from __future__ import annotations
+
+#: key -> placeholders the text may contain (the bot fills them in).
+UI_TEXTS: dict[str, frozenset[str]] = {
+    "start": frozenset(),
+    "help": frozenset(),
+    "privacy": frozenset(),
+    "ask_country": frozenset(),
+    "country_saved": frozenset({"country"}),
+    "country_skipped": frozenset(),
+    "ask_language": frozenset(),
+    "language_saved": frozenset({"language"}),
+    "forget_done": frozenset(),
+    "forget_failed": frozenset(),
+    "clarify": frozenset(),
+    "empty": frozenset(),
+    "media": frozenset(),
+    "group_only": frozenset(),
+    "checkin": frozenset(),
+    "checkin_ok": frozenset(),
+    "unknown_button": frozenset(),
+    "error": frozenset(),
+    "helpline_heading": frozenset(),
+    "fallback_heading": frozenset(),
+    "crisis_heading": frozenset({"number"}),
+    "reporting_heading": frozenset(),
+    "open_247": frozenset(),
+    "hours": frozenset({"hours"}),
+    "free": frozenset(),
+    "button_talk": frozenset(),
+    "button_topics": frozenset(),
+    "button_skip": frozenset(),
+    "button_other_country": frozenset(),
+    "button_my_country": frozenset(),
+    "button_checkin_ok": frozenset(),
+    "button_checkin_not_ok": frozenset(),
+    "button_website": frozenset({"name"}),
+    "cmd_start": frozenset(),
+    "cmd_help": frozenset(),
+    "cmd_privacy": frozenset(),
+    "cmd_language": frozenset(),
+    "cmd_country": frozenset(),
+    "cmd_forget": frozenset(),
+}
+
+#: Bot commands, in the order Telegram shows them.
+COMMANDS: tuple[str, ...] = ("start", "help", "privacy", "language", "country", "forget")
+
+#: Answers the bot itself relies on, beyond one per intent.
+REQUIRED_EXTRA_ANSWERS: tuple[str, ...] = ("get_help",)
+
+#: Telegram HTML tags editors may use.
+ALLOWED_TAGS: frozenset[str] = frozenset({"b", "i", "a"})
+
+#: The longest answer text that still fits a phone screen with its helpline lines.
+MAX_ANSWER_CHARS = 700
+MAX_BUTTON_LABEL_CHARS = 30

@@ -1,0 +1,119 @@
+"""Assemble the product from settings: content, safety net, classifier, storage, service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from sqlalchemy import Engine as DbEngine
+
+from bot.chat_service import ChatService
+from bot.content import Content, load_content
+from bot.conversation import Engine
+from bot.pseudonym import Pseudonymizer
+from bot.settings import Settings
+from bot.storage.database import make_engine, session_factory, upgrade
+from bot.storage.events import EventLog
+from bot.storage.profiles import ProfileStore
+from nlu.crisis import CrisisNet
+from nlu.spacy_classifier import SpacyClassifier, is_current, train_locale
+from nlu.training_data import available_locales
+
+logger = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """Something a person must fix before the bot can start; the message says what."""
+
+
+def load_checked_content(settings: Settings) -> Content:
+    """Load content, refusing to start on errors (listing each with file and line)."""
+    content, problems = load_content(settings.content_dir)
+    if content is None:
+        errors = "\n".join(f"  {p}" for p in problems if p.severity == "error")
+        raise StartupError(
+            f"The content in {settings.content_dir} has errors; fix them "
+            f"(or run `safebot content check`):\n{errors}"
+        )
+    return content
+
+
+def ensure_models(
+    settings: Settings,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[str]:
+    """Train any locale whose model is missing or older than its training data."""
+    locales = available_locales(settings.nlu_data_dir)
+    if not locales:
+        raise StartupError(f"No training data found in {settings.nlu_data_dir}")
+    for locale in locales:
+        if is_current(settings.models_dir, settings.nlu_data_dir, locale):
+            continue
+        logger.info("training the %s classifier (first start or changed data)", locale)
+        epochs = 20
+
+        def on_epoch(epoch: int, _loss: float, locale: str = locale) -> None:
+            if progress is not None:
+                progress(locale, epoch + 1, epochs)
+
+        train_locale(
+            settings.nlu_data_dir, settings.models_dir, locale, epochs=epochs, on_epoch=on_epoch
+        )
+    return locales
+
+
+@dataclass
+class Runtime:
+    """Everything a transport needs, built once at start-up."""
+
+    settings: Settings
+    service: ChatService
+    events: EventLog
+    database: DbEngine
+
+    async def start(self) -> None:
+        """Start background work (the event log writer)."""
+        await self.events.start()
+
+    async def aclose(self) -> None:
+        """Flush the event log and release the database."""
+        await self.events.aclose()
+        self.database.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    pseudonym_key: SecretStr,
+    progress: Callable[[str, int, int], None] | None = None,
+    migrate: bool = True,
+) -> Runtime:
+    """Build the runtime; raises :class:`StartupError` with a plain message on problems."""
+    content = load_checked_content(settings)
+    net = CrisisNet.from_dir(settings.crisis_rules_dir)
+    locales = ensure_models(settings, progress=progress)
+    classifier = SpacyClassifier.load(
+        settings.models_dir, locales, default_locale=settings.default_locale
+    )
+    database = make_engine(settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds)
+    if migrate:
+        try:
+            upgrade(database)
+        except Exception as error:
+            raise StartupError(
+                f"Could not prepare the database ({type(error).__name__}). Check "
+                "SAFEBOT_DATABASE_URL and that the database server is running."
+            ) from None
+    sessions = session_factory(database)
+    engine = Engine(content=content, classifier=classifier, net=net, settings=settings)
+    events = EventLog(sessions, max_queue=settings.event_queue_size)
+    service = ChatService(
+        engine=engine,
+        profiles=ProfileStore(sessions, timeout_seconds=settings.db_timeout_seconds),
+        events=events,
+        pseudonymize=Pseudonymizer(pseudonym_key),
+    )
+    return Runtime(settings=settings, service=service, events=events, database=database)

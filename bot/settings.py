@@ -1,0 +1,95 @@
+"""One settings object for the whole product, read from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Keys that look like placeholders are refused by ``safebot run``.
+_PLACEHOLDER_KEYS = {"", "changeme", "change-me", "secret", "test", "dev", "xxx"}
+MIN_PSEUDONYM_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Configuration of safebot; every field can be set as ``SAFEBOT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFEBOT_", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "var"
+    content_dir: Path = PROJECT_ROOT / "content"
+    nlu_dir: Path = PROJECT_ROOT / "nlu"
+    database_url: str | None = None
+    pseudonym_key: SecretStr | None = None
+    default_locale: str = "en"
+    log_level: str = "INFO"
+
+    # Classification thresholds: below ``clarify_below`` the child is asked with buttons.
+    clarify_below: float = 0.45
+    band_high: float = 0.8
+    band_medium: float = 0.45
+    # A self_harm score at or above this leads to the crisis answer even when another
+    # intent scores higher: a false alarm is kinder than a missed crisis.
+    self_harm_floor: float = 0.3
+    # How many replies after a crisis answer keep the helpline one tap away.
+    crisis_follow_replies: int = 3
+    # Longest text we classify; longer messages are still answered, never dropped.
+    max_classify_chars: int = 2000
+
+    # Event logging must never delay a reply.
+    event_queue_size: int = 10_000
+    db_timeout_seconds: float = 1.5
+
+    telegram_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_TOKEN", "SAFEBOT_TELEGRAM_TOKEN")
+    )
+    telegram_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_BASE_URL", "SAFEBOT_TELEGRAM_BASE_URL"),
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _empty_url_is_default(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'safebot.sqlite3'}"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where trained classifier artefacts are kept."""
+        return self.data_dir / "models"
+
+    @property
+    def nlu_data_dir(self) -> Path:
+        """The Rasa-format training data, one folder per locale."""
+        return self.nlu_dir / "data"
+
+    @property
+    def crisis_rules_dir(self) -> Path:
+        """The crisis safety-net rules, one file per locale."""
+        return self.nlu_dir / "crisis"
+
+
+def pseudonym_key_problem(key: SecretStr | None) -> str | None:
+    """Say what is wrong with a pseudonym key for production use, or None if it is fine."""
+    if key is None:
+        return (
+            "SAFEBOT_PSEUDONYM_KEY is not set. Generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'` and keep it secret."
+        )
+    value = key.get_secret_value()
+    if value.strip().lower() in _PLACEHOLDER_KEYS or len(value) < MIN_PSEUDONYM_KEY_LENGTH:
+        return (
+            f"SAFEBOT_PSEUDONYM_KEY looks like a placeholder or is shorter than "
+            f"{MIN_PSEUDONYM_KEY_LENGTH} characters; use a long random value."
+        )
+    return None

@@ -1,0 +1,1 @@
+"""Storage: the anonymised event log and per-child profiles (SQLite or PostgreSQL)."""

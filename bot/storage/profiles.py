@@ -1,0 +1,91 @@
+"""Per-child state in the database, so several bot processes share it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.profile import Profile
+from bot.storage.clock import current_hour
+from bot.storage.models import Event, ProfileRow
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class StorageUnavailable(RuntimeError):
+    """The database did not answer in time; the message says nothing about the child."""
+
+
+class ProfileStore:
+    """Reads and writes profiles with a time limit, so a slow database never holds a reply."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, timeout_seconds: float) -> None:
+        self._sessions = sessions
+        self._timeout = timeout_seconds
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(work), self._timeout)
+        except TimeoutError:
+            raise StorageUnavailable("the database did not answer in time") from None
+        except Exception as error:  # any driver error: report its class only
+            raise StorageUnavailable(f"database error ({type(error).__name__})") from None
+
+    def _get(self, pseudonym: str) -> Profile | None:
+        with self._sessions() as session:
+            row = session.get(ProfileRow, pseudonym)
+            if row is None:
+                return None
+            return Profile(
+                locale=row.locale,
+                country=row.country,
+                country_asked=row.country_asked,
+                crisis_replies_left=row.crisis_replies_left,
+                checkin_pending=row.checkin_pending,
+            )
+
+    async def get(self, pseudonym: str) -> Profile | None:
+        """The stored profile, or None for a child we have not met (or who used /forget)."""
+        return await self._run(lambda: self._get(pseudonym))
+
+    def _save(self, pseudonym: str, profile: Profile) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(ProfileRow, pseudonym)
+            if row is None:
+                row = ProfileRow(pseudonym=pseudonym)
+                session.add(row)
+            row.locale = profile.locale
+            row.country = profile.country
+            row.country_asked = profile.country_asked
+            row.crisis_replies_left = profile.crisis_replies_left
+            row.checkin_pending = profile.checkin_pending
+            row.updated_hour = current_hour()
+
+    async def save(self, pseudonym: str, profile: Profile) -> None:
+        """Store a profile."""
+        await self._run(lambda: self._save(pseudonym, profile))
+
+    def _forget(self, pseudonym: str) -> int:
+        with self._sessions.begin() as session:
+            events = session.execute(delete(Event).where(Event.pseudonym == pseudonym)).rowcount
+            profiles = session.execute(
+                delete(ProfileRow).where(ProfileRow.pseudonym == pseudonym)
+            ).rowcount
+            return int(events or 0) + int(profiles or 0)
+
+    async def forget(self, pseudonym: str) -> int:
+        """Delete everything stored under a pseudonym; returns the number of rows removed."""
+        return await self._run(lambda: self._forget(pseudonym))
+
+    def count_rows(self, pseudonym: str) -> int:
+        """How many rows mention a pseudonym (for tests and audits)."""
+        with self._sessions() as session:
+            events = len(session.scalars(select(Event.id).where(Event.pseudonym == pseudonym)).all())
+            profile = session.get(ProfileRow, pseudonym)
+            return events + (profile is not None)

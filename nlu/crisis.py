@@ -1,0 +1,163 @@
+"""The crisis safety net: rules kept as data that override any classifier.
+
+A message matching a ``crisis`` rule always reaches the crisis answer; one matching a
+``threat`` rule makes bullying escalate. Rules live in ``nlu/crisis/<locale>.yml`` and
+carry their own examples, which the tests and ``safebot content check`` run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+
+from nlu.normalize import normalize
+
+
+class RuleKind(StrEnum):
+    """What a rule detects."""
+
+    CRISIS = "crisis"
+    THREAT = "threat"
+
+
+class CrisisRuleError(ValueError):
+    """A rules file is broken; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class CrisisRule:
+    """One named rule: patterns that match, patterns that veto, and its own test cases."""
+
+    id: str
+    kind: RuleKind
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...] = ()
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
+    description: str = ""
+
+    def matches(self, normalized: str) -> bool:
+        """Whether this rule fires on already normalised text."""
+        if not any(p.search(normalized) for p in self.patterns):
+            return False
+        return not any(p.search(normalized) for p in self.unless)
+
+
+@dataclass(frozen=True)
+class NetVerdict:
+    """What the safety net found in one message; ids of rules, never the text."""
+
+    crisis_rule: str | None = None
+    threat_rule: str | None = None
+
+    @property
+    def crisis(self) -> bool:
+        """A crisis rule fired."""
+        return self.crisis_rule is not None
+
+    @property
+    def threat(self) -> bool:
+        """A threat rule fired."""
+        return self.threat_rule is not None
+
+
+def _compile(path: Path, rule_id: str, patterns: object) -> tuple[re.Pattern[str], ...]:
+    if patterns is None:
+        return ()
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise CrisisRuleError(f"{path}: rule '{rule_id}': patterns must be a list of text")
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as error:
+            raise CrisisRuleError(
+                f"{path}: rule '{rule_id}': the pattern {pattern!r} is not valid ({error})"
+            ) from None
+    return tuple(compiled)
+
+
+def load_rules(path: Path) -> list[CrisisRule]:
+    """Load and compile one locale's rules file."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise CrisisRuleError(f"{path}: this is not valid YAML ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
+        raise CrisisRuleError(f"{path}: expected a top-level 'rules:' list")
+    rules: list[CrisisRule] = []
+    seen: set[str] = set()
+    for raw in document["rules"]:
+        if not isinstance(raw, dict) or "id" not in raw:
+            raise CrisisRuleError(f"{path}: every rule needs an 'id'")
+        rule_id = str(raw["id"])
+        if rule_id in seen:
+            raise CrisisRuleError(f"{path}: the rule id '{rule_id}' is used twice")
+        seen.add(rule_id)
+        try:
+            kind = RuleKind(raw.get("kind", "crisis"))
+        except ValueError:
+            raise CrisisRuleError(
+                f"{path}: rule '{rule_id}': kind must be 'crisis' or 'threat'"
+            ) from None
+        patterns = _compile(path, rule_id, raw.get("patterns"))
+        if not patterns:
+            raise CrisisRuleError(f"{path}: rule '{rule_id}' has no patterns")
+        rules.append(
+            CrisisRule(
+                id=rule_id,
+                kind=kind,
+                patterns=patterns,
+                unless=_compile(path, rule_id, raw.get("unless")),
+                examples=tuple(str(e) for e in raw.get("examples") or ()),
+                not_examples=tuple(str(e) for e in raw.get("not_examples") or ()),
+                description=str(raw.get("description", "")),
+            )
+        )
+    return rules
+
+
+class CrisisNet:
+    """All locales' rules. Every locale's crisis rules are tried on every message,
+    so a child writing in another language than their chosen one is still caught."""
+
+    def __init__(self, rules_by_locale: dict[str, list[CrisisRule]]) -> None:
+        self._rules = rules_by_locale
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> CrisisNet:
+        """Load every ``<locale>.yml`` in a folder."""
+        rules = {path.stem: load_rules(path) for path in sorted(directory.glob("*.yml"))}
+        if not rules:
+            raise CrisisRuleError(f"{directory}: no crisis rules found; the safety net is required")
+        return cls(rules)
+
+    @property
+    def locales(self) -> list[str]:
+        """Locales with rules."""
+        return sorted(self._rules)
+
+    def rules(self, locale: str) -> list[CrisisRule]:
+        """The rules of one locale."""
+        return list(self._rules.get(locale, []))
+
+    def check(self, text: str, locale: str) -> NetVerdict:
+        """Run the rules of the child's locale first, then every other locale's."""
+        normalized = normalize(text)
+        order = [locale, *[other for other in self._rules if other != locale]]
+        crisis_rule = threat_rule = None
+        for current in order:
+            for rule in self._rules.get(current, []):
+                if rule.kind is RuleKind.CRISIS and crisis_rule is None and rule.matches(normalized):
+                    crisis_rule = f"{current}:{rule.id}"
+                elif rule.kind is RuleKind.THREAT and threat_rule is None and rule.matches(
+                    normalized
+                ):
+                    threat_rule = f"{current}:{rule.id}"
+            if crisis_rule:
+                break
+        return NetVerdict(crisis_rule=crisis_rule, threat_rule=threat_rule)

@@ -1,0 +1,27 @@
+"""The intents the product knows, and which of them escalate to a helpline."""
+
+from __future__ import annotations
+
+RISK_INTENTS: tuple[str, ...] = (
+    "cyberbullying",
+    "grooming",
+    "intimate_images",
+    "privacy",
+    "self_harm",
+    "harmful_content",
+)
+CONVERSATION_INTENTS: tuple[str, ...] = (
+    "greet",
+    "goodbye",
+    "thanks",
+    "about_bot",
+    "human",
+    "out_of_scope",
+)
+INTENTS: tuple[str, ...] = RISK_INTENTS + CONVERSATION_INTENTS
+
+#: Intents whose answer always shows the child's helpline. Cyberbullying joins them
+#: when the safety net finds a threat in the message.
+ESCALATING_INTENTS: frozenset[str] = frozenset({"self_harm", "grooming", "intimate_images"})
+CRISIS_INTENT = "self_harm"
+FALLBACK_INTENT = "out_of_scope"

@@ -1,0 +1,223 @@
+"""The embedded classifier: a spaCy text categoriser trained from ``nlu/data``."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example as SpacyExample
+from spacy.util import fix_random_seed, minibatch
+
+from nlu.classifier import IntentResult
+from nlu.intents import FALLBACK_INTENT, INTENTS
+from nlu.normalize import normalize
+from nlu.training_data import Example, fingerprint, locale_data_dir, read_nlu_dir
+
+ENGINE = "spacy"
+META_FILE = "safebot-meta.json"
+SEED = 20261123
+
+#: The text categoriser: a linear bag-of-words model (words and bigrams) ensembled with
+#: a small CNN over hashed NORM/PREFIX/SUFFIX/SHAPE embeddings, which gives it subword
+#: features for misspellings.
+TEXTCAT_CONFIG: dict[str, Any] = {
+    "threshold": 0.0,
+    "model": {
+        "@architectures": "spacy.TextCatEnsemble.v2",
+        "nO": None,
+        "linear_model": {
+            "@architectures": "spacy.TextCatBOW.v3",
+            "exclusive_classes": True,
+            "ngram_size": 2,
+            "no_output_layer": False,
+            "length": 262144,
+            "nO": None,
+        },
+        "tok2vec": {
+            "@architectures": "spacy.Tok2Vec.v2",
+            "embed": {
+                "@architectures": "spacy.MultiHashEmbed.v2",
+                "width": 64,
+                "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+                "rows": [5000, 2500, 2500, 2500],
+                "include_static_vectors": False,
+            },
+            "encode": {
+                "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                "width": 64,
+                "window_size": 1,
+                "maxout_pieces": 3,
+                "depth": 2,
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What one training run did."""
+
+    locale: str
+    examples: int
+    epochs: int
+    seconds: float
+    path: Path
+
+
+def model_path(models_dir: Path, locale: str) -> Path:
+    """Where a locale's spaCy model is saved."""
+    return models_dir / f"spacy-{locale}"
+
+
+def _blank(locale: str) -> Language:
+    try:
+        return spacy.blank(locale)
+    except ImportError:  # a language spaCy has no tokenizer rules for
+        return spacy.blank("xx")
+
+
+def _to_spacy(nlp: Language, examples: Iterable[Example]) -> list[SpacyExample]:
+    out = []
+    for example in examples:
+        doc = nlp.make_doc(normalize(example.text))
+        cats = {intent: float(intent == example.intent) for intent in INTENTS}
+        out.append(SpacyExample.from_dict(doc, {"cats": cats}))
+    return out
+
+
+def train_model(
+    examples: list[Example],
+    locale: str,
+    *,
+    epochs: int = 20,
+    seed: int = SEED,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> Language:
+    """Train a text categoriser on the examples; reproducible for a given seed."""
+    unknown = {e.intent for e in examples} - set(INTENTS)
+    if unknown:
+        raise ValueError(f"unknown intents in training data: {', '.join(sorted(unknown))}")
+    fix_random_seed(seed)
+    rng = random.Random(seed)
+    nlp = _blank(locale)
+    textcat = nlp.add_pipe("textcat", config=TEXTCAT_CONFIG)
+    for intent in INTENTS:
+        textcat.add_label(intent)
+    train = _to_spacy(nlp, examples)
+    optimizer = nlp.initialize(lambda: train)
+    for epoch in range(epochs):
+        rng.shuffle(train)
+        losses: dict[str, float] = {}
+        for batch in minibatch(train, size=16):
+            nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
+        if on_epoch is not None:
+            on_epoch(epoch, losses.get("textcat", 0.0))
+    return nlp
+
+
+def save_model(nlp: Language, path: Path, *, data_fingerprint: str, locale: str, n: int) -> None:
+    """Save the pipeline and a small metadata file beside it."""
+    path.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(path)
+    meta = {
+        "locale": locale,
+        "engine": ENGINE,
+        "data_fingerprint": data_fingerprint,
+        "examples": n,
+        "intents": list(INTENTS),
+        "spacy_version": spacy.__version__,
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (path / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+
+def read_meta(path: Path) -> dict[str, Any] | None:
+    """The metadata of a saved model, or None when there is no usable model."""
+    meta_file = path / META_FILE
+    if not meta_file.is_file():
+        return None
+    try:
+        meta: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return meta
+
+
+def is_current(models_dir: Path, nlu_data_dir: Path, locale: str) -> bool:
+    """Whether a saved model exists and was trained on the current data."""
+    meta = read_meta(model_path(models_dir, locale))
+    return meta is not None and meta.get("data_fingerprint") == fingerprint(
+        locale_data_dir(nlu_data_dir, locale)
+    )
+
+
+def train_locale(
+    nlu_data_dir: Path,
+    models_dir: Path,
+    locale: str,
+    *,
+    epochs: int = 20,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> TrainReport:
+    """Train and save one locale's model from its training data folder."""
+    started = time.perf_counter()
+    data_dir = locale_data_dir(nlu_data_dir, locale)
+    examples = read_nlu_dir(data_dir)
+    nlp = train_model(examples, locale, epochs=epochs, on_epoch=on_epoch)
+    path = model_path(models_dir, locale)
+    save_model(nlp, path, data_fingerprint=fingerprint(data_dir), locale=locale, n=len(examples))
+    return TrainReport(locale, len(examples), epochs, time.perf_counter() - started, path)
+
+
+class SpacyClassifier:
+    """Classifies with one trained spaCy pipeline per locale."""
+
+    name = ENGINE
+
+    def __init__(self, pipelines: dict[str, Language], *, default_locale: str = "en") -> None:
+        if not pipelines:
+            raise ValueError("at least one trained pipeline is needed")
+        self._pipelines = pipelines
+        self._default = default_locale if default_locale in pipelines else next(iter(pipelines))
+
+    @classmethod
+    def load(cls, models_dir: Path, locales: Iterable[str], *, default_locale: str = "en") -> SpacyClassifier:
+        """Load the saved pipelines of the given locales."""
+        pipelines = {locale: spacy.load(model_path(models_dir, locale)) for locale in locales}
+        return cls(pipelines, default_locale=default_locale)
+
+    @property
+    def locales(self) -> list[str]:
+        """Locales this classifier has a model for."""
+        return sorted(self._pipelines)
+
+    def classify_sync(self, text: str, locale: str) -> IntentResult:
+        """Classify one message (CPU-bound, a few milliseconds)."""
+        nlp = self._pipelines.get(locale) or self._pipelines[self._default]
+        normalized = normalize(text)
+        if not normalized:
+            return IntentResult(FALLBACK_INTENT, 0.0, (), ENGINE)
+        return _result(nlp(normalized).cats)
+
+    async def classify(self, text: str, locale: str) -> IntentResult:
+        """Classify one message; fast enough to run on the event loop."""
+        return self.classify_sync(text, locale)
+
+    def classify_many(self, texts: list[str], locale: str) -> list[IntentResult]:
+        """Classify a batch of messages efficiently."""
+        nlp = self._pipelines.get(locale) or self._pipelines[self._default]
+        return [_result(doc.cats) for doc in nlp.pipe(normalize(t) for t in texts)]
+
+
+def _result(cats: dict[str, float]) -> IntentResult:
+    ranking = tuple(sorted(cats.items(), key=lambda item: item[1], reverse=True))
+    intent, confidence = ranking[0]
+    return IntentResult(intent, float(confidence), ranking, ENGINE)

@@ -1,0 +1,97 @@
+"""Read NLU examples in Rasa's YAML format (``version: "3.1"``), one folder per locale."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+# Rasa entity annotations: [text](entity), [text]{"entity": ...}, [text][...]
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
+
+
+class TrainingDataError(ValueError):
+    """A training data file cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training or test sentence and its intent."""
+
+    text: str
+    intent: str
+
+
+def _strip_annotations(text: str) -> str:
+    return _ANNOTATION.sub(r"\1", text).strip()
+
+
+def read_nlu_file(path: Path) -> list[Example]:
+    """Read the intent examples of one Rasa NLU YAML file."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise TrainingDataError(f"{path}: this is not valid YAML ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):
+        raise TrainingDataError(f"{path}: expected a top-level 'nlu:' list (Rasa format)")
+    examples: list[Example] = []
+    for block in document["nlu"]:
+        if not isinstance(block, dict) or "intent" not in block:
+            continue  # synonyms, regexes and lookups are not intent examples
+        intent = str(block["intent"])
+        raw = block.get("examples", "")
+        if not isinstance(raw, str):
+            raise TrainingDataError(f"{path}: intent '{intent}' needs an 'examples: |' block")
+        for line in raw.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if not line.startswith("- "):
+                raise TrainingDataError(
+                    f"{path}: intent '{intent}': each example must start with '- ' ({line[:40]!r})"
+                )
+            text = _strip_annotations(line[2:])
+            if text:
+                examples.append(Example(text=text, intent=intent))
+    return examples
+
+
+def read_nlu_dir(directory: Path) -> list[Example]:
+    """Read every ``*.yml`` file under a folder, in a stable order."""
+    files = sorted(directory.rglob("*.yml")) + sorted(directory.rglob("*.yaml"))
+    if not files:
+        raise TrainingDataError(f"{directory}: no training data files (*.yml) found")
+    examples: list[Example] = []
+    for path in files:
+        examples.extend(read_nlu_file(path))
+    return examples
+
+
+def locale_data_dir(nlu_data_dir: Path, locale: str) -> Path:
+    """The folder holding one locale's training data."""
+    return nlu_data_dir / locale
+
+
+def available_locales(nlu_data_dir: Path) -> list[str]:
+    """Locales that have a training data folder."""
+    if not nlu_data_dir.is_dir():
+        return []
+    return sorted(p.name for p in nlu_data_dir.iterdir() if p.is_dir() and any(p.glob("*.yml")))
+
+
+def fingerprint(directory: Path) -> str:
+    """A hash of the training data files, to tell whether a saved model is stale."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*.yml")):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def counts(examples: list[Example]) -> Counter[str]:
+    """How many examples each intent has."""
+    return Counter(example.intent for example in examples)
