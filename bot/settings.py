@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     content_dir: Path = PROJECT_ROOT / "content"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
     database_url: str | None = None
+    #: Trained classifier artefacts; default ``<data_dir>/models``.
+    models_path: Path | None = None
     pseudonym_key: SecretStr | None = None
     default_locale: str = "en"
     log_level: str = "INFO"
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         """Where trained classifier artefacts are kept."""
-        return self.data_dir / "models"
+        return self.models_path or self.data_dir / "models"
 
     @property
     def nlu_data_dir(self) -> Path:

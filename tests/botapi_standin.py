@@ -1,0 +1,280 @@
+"""A small Telegram Bot API stand-in on 127.0.0.1 for tests.
+
+It speaks enough of the real HTTP API (getMe, getUpdates with long polling, sendMessage,
+answerCallbackQuery, setMyCommands, deleteWebhook...) for python-telegram-bot's real
+``Application`` to run against it through ``TELEGRAM_BASE_URL``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = {
+    "id": 7000001,
+    "is_bot": True,
+    "first_name": "SafeBot",
+    "username": "safebot_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+_JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "link_preview_options",
+    "entities",
+    "scope",
+    "reply_parameters",
+}
+
+
+@dataclass
+class Call:
+    """One Bot API request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    token: str
+
+
+@dataclass
+class BotApiStandIn:
+    """The server state: queued updates and every call received."""
+
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    _lock: threading.Condition = field(default_factory=threading.Condition)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    server: ThreadingHTTPServer | None = None
+
+    # -- the test side -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def push(self, update: dict[str, Any]) -> int:
+        """Queue an update; returns its update_id."""
+        with self._lock:
+            update_id = next(self._ids)
+            self.updates.append({"update_id": update_id, **update})
+            self._lock.notify_all()
+            return update_id
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.method == method and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
+            ]
+
+    def wait_for(
+        self, count: int, *, chat_id: int | None = None, method: str = "sendMessage", timeout: float = 20.0
+    ) -> list[Call]:
+        """Wait until at least ``count`` calls of ``method`` (to ``chat_id``) arrived."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [
+                    c
+                    for c in self.calls
+                    if c.method == method
+                    and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
+                ]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"expected {count} {method} calls, got {len(found)}")
+                self._lock.wait(remaining)
+
+    # -- the server side -----------------------------------------------------------------
+
+    def _answer(self, token: str, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.calls.append(Call(method, params, token))
+            self._lock.notify_all()
+        if method == "getMe":
+            return BOT_USER
+        if method == "getUpdates":
+            return self._get_updates(params)
+        if method in {"sendMessage", "editMessageText"}:
+            return {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        return True
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = min(float(params.get("timeout", 0) or 0), 1.0)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                if self.updates or time.monotonic() >= deadline:
+                    return list(self.updates)
+                self._lock.wait(max(0.0, deadline - time.monotonic()))
+
+    def start(self) -> BotApiStandIn:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                path = self.path.split("?")[0].strip("/")
+                token_part, _, method = path.partition("/")
+                token = token_part.removeprefix("bot")
+                length = int(self.headers.get("Content-Length", 0) or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else ""
+                params = _decode(body, self.headers.get("Content-Type", ""))
+                try:
+                    result = standin._answer(token, method, params)
+                    payload = {"ok": True, "result": result}
+                except Exception as error:  # pragma: no cover - a broken test setup
+                    payload = {"ok": False, "error_code": 400, "description": str(error)}
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def _decode(body: str, content_type: str) -> dict[str, Any]:
+    if not body:
+        return {}
+    if "json" in content_type:
+        return dict(json.loads(body))
+    params: dict[str, Any] = {}
+    for key, values in parse_qs(body, keep_blank_values=True).items():
+        value: Any = values[-1]
+        if key in _JSON_FIELDS:
+            value = json.loads(value)
+        params[key] = value
+    return params
+
+
+# -- update builders ----------------------------------------------------------------------
+
+_message_counter = itertools.count(1)
+
+
+def _user(user_id: int, language_code: str = "en") -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": "Kid", "language_code": language_code}
+
+
+def private_message(user_id: int, text: str, *, language_code: str = "en") -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_message_counter),
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": "Kid"},
+        "from": _user(user_id, language_code),
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+def edited_message(user_id: int, text: str) -> dict[str, Any]:
+    update = private_message(user_id, text)
+    update["message"]["edit_date"] = int(time.time())
+    return {"edited_message": update["message"]}
+
+
+def photo_message(user_id: int) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": next(_message_counter),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": _user(user_id),
+            "photo": [
+                {"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}
+            ],
+        }
+    }
+
+
+def sticker_message(user_id: int) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": next(_message_counter),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": _user(user_id),
+            "sticker": {
+                "file_id": "CAAD-sticker",
+                "file_unique_id": "s1",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            },
+        }
+    }
+
+
+def group_message(user_id: int, group_id: int, text: str) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_message_counter),
+        "date": int(time.time()),
+        "chat": {"id": group_id, "type": "group", "title": "class 8b"},
+        "from": _user(user_id),
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+def button_press(user_id: int, data: str, *, message_id: int = 1) -> dict[str, Any]:
+    return {
+        "callback_query": {
+            "id": f"cb{next(_message_counter)}",
+            "from": _user(user_id),
+            "chat_instance": "ci-1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": BOT_USER,
+                "text": "(an earlier reply)",
+            },
+        }
+    }

@@ -1,0 +1,75 @@
+"""Shared fixtures: a classifier trained once per session, real databases, a real runtime."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.runtime import Runtime, build_runtime
+from bot.settings import PROJECT_ROOT, Settings
+from nlu.spacy_classifier import train_locale
+
+TEST_KEY = SecretStr("k" * 16 + "test-pseudonym-key-for-tests-only")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SAFEBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The English classifier, trained once from the repository's data."""
+    directory = tmp_path_factory.mktemp("models")
+    train_locale(PROJECT_ROOT / "nlu" / "data", directory, "en")
+    return directory
+
+
+def make_settings(data_dir: Path, models_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "models_path": models_dir,
+        "database_url": f"sqlite:///{data_dir / 'test.sqlite3'}",
+        "pseudonym_key": TEST_KEY,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, models_dir: Path) -> Settings:
+    return make_settings(tmp_path, models_dir)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    built = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await built.start()
+    yield built
+    await built.aclose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"safebot_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is needed at {POSTGRES_ADMIN_URL} ({type(error).__name__}); start it "
+            "or set SAFEBOT_TEST_POSTGRES_URL"
+        )
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,0 +1,63 @@
+"""The ``safebot`` command line, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+
+def safebot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=PROJECT_ROOT,
+    )
+
+
+def test_classify_writes_one_json_object_per_line(tmp_path: Path, models_dir: Path) -> None:
+    env = {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_MODELS_PATH": str(models_dir)}
+    lines = ["hello!!", "i want to die", "a man on discord keeps asking where i live and says keep it secret"]
+    result = safebot("classify", "--locale", "en", stdin="\n".join(lines) + "\n", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    assert all(set(row) == {"intent", "confidence", "escalate"} for row in rows)
+    assert rows[0]["intent"] == "greet" and rows[0]["escalate"] is False
+    assert rows[1] == {**rows[1], "intent": "self_harm", "escalate": True}
+    assert rows[2]["escalate"] is True
+
+
+def test_content_check_exit_codes(tmp_path: Path) -> None:
+    ok = safebot("content", "check")
+    assert ok.returncode == 0, ok.stdout
+    assert "Content OK" in ok.stdout
+    broken = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", broken)
+    (broken / "en" / "answers" / "self_harm.yml").unlink()
+    bad = safebot("content", "check", str(broken))
+    assert bad.returncode == 1
+    assert "'en' has no answer for 'self_harm'" in bad.stdout
+    assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def test_stats_suppresses_small_counts(tmp_path: Path) -> None:
+    result = safebot("stats", env={"SAFEBOT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "Messages by intent" in result.stdout
+
+
+def test_train_shows_progress_and_saves_the_model(tmp_path: Path) -> None:
+    result = safebot("train", "--epochs", "2", env={"SAFEBOT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "training en" in result.stderr  # the progress bar
+    assert (tmp_path / "models" / "spacy-en" / "safebot-meta.json").is_file()

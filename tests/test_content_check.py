@@ -1,0 +1,147 @@
+"""``safebot content check``: the real content passes; each mistake gets a plain message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.checks import check_all
+from bot.content import load_content
+from bot.settings import PROJECT_ROOT
+
+CONTENT = PROJECT_ROOT / "content"
+RULES = PROJECT_ROOT / "nlu" / "crisis"
+
+
+def test_the_shipped_content_has_no_errors() -> None:
+    problems = check_all(CONTENT, RULES)
+    assert [str(p) for p in problems if p.severity == "error"] == []
+    content, _ = load_content(CONTENT)
+    assert content is not None
+    assert len([c for c in content.countries if c != "INT"]) >= 20
+    for code in ("RU", "UA", "TR", "KZ", "SG", "PH", "TH", "IN", "GB", "US", "DE", "INT"):
+        assert code in content.countries, code
+
+
+def test_every_fact_has_a_source_date_and_mark() -> None:
+    content, _ = load_content(CONTENT)
+    assert content is not None
+    for country in content.countries.values():
+        for fact in (*country.helplines, country.emergency):
+            assert fact.provenance.source, fact
+            assert fact.provenance.checked_on.year >= 2026, fact
+
+
+@pytest.fixture
+def editable(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def messages(directory: Path) -> list[str]:
+    return [str(p) for p in check_all(directory, RULES) if p.severity == "error"]
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_missing_answer(editable: Path) -> None:
+    (editable / "en" / "answers" / "thanks.yml").unlink()
+    assert messages(editable) == [
+        f"ERROR 'en' has no answer for 'thanks': create {editable / 'en' / 'answers' / 'thanks.yml'}"
+    ]
+
+
+def test_button_to_nowhere(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    replace(path, "answer: block_report", "answer: block_reprot")
+    line = line_of(path, "answer: block_reprot") - 1
+    assert messages(editable) == [
+        f"ERROR content/en/answers/grooming.yml, line {line}: the button 'How do I block and report?' "
+        "points to 'block_reprot', but there is no answer with that name"
+    ]
+
+
+def test_broken_yaml_names_the_line(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    path.write_text("id: thanks\ntitle: Thanks\ntext: [oops\n", encoding="utf-8")
+    found = messages(editable)
+    assert len(found) == 2  # the broken file, and so 'thanks' has no answer
+    assert found[0].startswith("ERROR content/en/answers/thanks.yml, line 4: the file could not be read")
+
+
+def test_markup_telegram_would_refuse(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("text: |\n  ", "text: |\n  <u>Hey</u> <b>open ", 1), encoding="utf-8")
+    found = messages(editable)
+    line = line_of(path, "text: |")
+    assert f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': the tag <u> cannot be used; only <a>, <b>, <i> can" in found
+    assert f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': <b> is opened but never closed" in found
+
+
+def test_escalating_answer_without_helpline(editable: Path) -> None:
+    replace(editable / "en" / "answers" / "grooming.yml", "escalation: helpline", "escalation: none")
+    assert messages(editable) == [
+        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and "
+        "must show a helpline (escalation: helpline or crisis)"
+    ]
+
+
+def test_unknown_country_in_a_route(editable: Path) -> None:
+    path = editable / "reporting.yml"
+    replace(path, "countries: [GB]", "countries: [UK]")
+    line = line_of(path, "countries: [UK]")
+    assert messages(editable) == [
+        f"ERROR content/reporting.yml, line {line}: route 'report_remove' names the country 'UK', which is not in helplines.yml"
+    ]
+
+
+def test_helpline_without_date(editable: Path) -> None:
+    path = editable / "helplines.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("checked_on: 2026-11-23", "checked_on: last week", 1), encoding="utf-8")
+    line = line_of(path, "checked_on: last week")
+    assert messages(editable) == [
+        f"ERROR content/helplines.yml, line {line}: GB helpline 'Childline': 'checked_on' must be a date written as YYYY-MM-DD"
+    ]
+
+
+def test_placeholder_the_bot_cannot_fill(editable: Path) -> None:
+    path = editable / "en" / "ui.yml"
+    replace(path, "I'll show you helplines for {country}.", "I'll show you helplines for {land}.")
+    line = line_of(path, "{land}")
+    assert messages(editable) == [
+        f"ERROR content/en/ui.yml, line {line}: 'country_saved' uses {{land}}, which the bot cannot fill in (allowed: {{country}})"
+    ]
+
+
+def test_too_long_for_a_phone_screen(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("text: |\n", "text: |\n  " + "blah " * 160 + "\n", 1), encoding="utf-8")
+    found = messages(editable)
+    assert len(found) == 1 and "keep it under 700 so it fits a phone screen" in found[0]
+
+
+def test_duplicate_key(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "escalation: none\n", encoding="utf-8")
+    last_line = len(path.read_text(encoding="utf-8").splitlines())
+    assert messages(editable) == [
+        f"ERROR content/en/answers/thanks.yml, line {last_line}: 'escalation' appears twice; "
+        "only the last one would be used"
+    ]

@@ -1,0 +1,128 @@
+"""Migrations, profiles, the event log and stats on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, select
+
+from bot.messages import Incoming
+from bot.profile import Profile
+from bot.runtime import build_runtime
+from bot.settings import Settings
+from bot.storage.clock import current_hour
+from bot.storage.database import downgrade, make_engine, session_factory, upgrade
+from bot.storage.events import EventLog, LoggedEvent
+from bot.conversation import EventRecord
+from bot.storage.models import Event
+from bot.storage.profiles import ProfileStore, StorageUnavailable
+from bot.storage.stats import format_counts, message_counts, suppress
+
+from .conftest import TEST_KEY, make_settings
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    downgrade_all(engine)
+    yield engine
+    downgrade_all(engine)
+    engine.dispose()
+
+
+def downgrade_all(engine: Engine) -> None:
+    if "alembic_version" in inspect(engine).get_table_names():
+        downgrade(engine, "base")
+
+
+def test_migrations_upgrade_and_downgrade(database: Engine) -> None:
+    upgrade(database)
+    tables = set(inspect(database).get_table_names())
+    assert {"events", "profiles", "alembic_version"} <= tables
+    upgrade(database)  # idempotent
+    downgrade(database, "base")
+    assert set(inspect(database).get_table_names()) <= {"alembic_version"}
+    upgrade(database)
+    assert "events" in inspect(database).get_table_names()
+
+
+async def test_profiles_round_trip_and_forget(database: Engine) -> None:
+    upgrade(database)
+    store = ProfileStore(session_factory(database), timeout_seconds=5)
+    assert await store.get("p" * 64) is None
+    profile = Profile(locale="en", country="GB", country_asked=True, crisis_replies_left=2, checkin_pending=True)
+    await store.save("p" * 64, profile)
+    assert await store.get("p" * 64) == profile
+    await store.save("p" * 64, Profile(locale="en"))
+    assert await store.get("p" * 64) == Profile(locale="en")
+    assert await store.forget("p" * 64) == 1
+    assert await store.get("p" * 64) is None
+
+
+async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> None:
+    upgrade(database)
+    sessions = session_factory(database)
+    log = EventLog(sessions)
+    await log.start()
+    for _ in range(7):
+        log.record(LoggedEvent(EventRecord(kind="text", intent="grooming", confidence_band="high", escalation="helpline"), "a" * 64, "en", "GB"))
+    log.record(LoggedEvent(EventRecord(kind="text", intent="privacy"), "b" * 64, "en", None))
+    await log.aclose()
+    with sessions() as session:
+        rows = session.scalars(select(Event)).all()
+    assert len(rows) == 8
+    hour = rows[0].hour
+    assert (hour.minute, hour.second, hour.microsecond) == (0, 0, 0)
+    counts = message_counts(database)
+    assert dict(counts.by_intent) == {"grooming": 7, "privacy": 1}
+    assert counts.total == 8
+    report = format_counts(counts)
+    assert "grooming" in report and "<5" in report  # privacy's single message is suppressed
+    week_start = counts.by_week[0][0]
+    assert week_start.weekday() == 0
+    assert week_start <= current_hour().date() < week_start + dt.timedelta(days=7)
+
+
+def test_suppress() -> None:
+    assert [suppress(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
+
+
+async def test_the_child_gets_an_answer_when_the_database_is_down(settings: Settings, tmp_path: Path, models_dir: Path) -> None:
+    dead = make_settings(
+        tmp_path, models_dir, database_url="postgresql+psycopg://nobody@127.0.0.1:9/none", db_timeout_seconds=1.0
+    )
+    runtime = build_runtime(dead, pseudonym_key=TEST_KEY, migrate=False)
+    await runtime.start()
+    try:
+        replies = await runtime.service.handle("test", 1, Incoming.message("someone stole my roblox account", "en"))
+        assert replies and len(replies[0].text) > 50
+        crisis = await runtime.service.handle("test", 1, Incoming.message("i want to die", "en"))
+        assert "🚨" in crisis[0].text
+        with pytest.raises(StorageUnavailable):
+            await runtime.service.profiles.get("x" * 64)
+    finally:
+        await runtime.events.aclose(timeout=0.1)
+        runtime.database.dispose()
+
+
+async def test_forget_on_postgresql(postgres_url: str, tmp_path: Path, models_dir: Path) -> None:
+    settings = make_settings(tmp_path, models_dir, database_url=postgres_url)
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await runtime.start()
+    try:
+        service = runtime.service
+        await service.handle("test", 77, Incoming.button("c:DE", "en"))
+        await service.handle("test", 77, Incoming.message("my friend is being bullied on tiktok", "en"))
+        await service.events.flush()
+        pseudonym = service.pseudonym("test", 77)
+        assert service.profiles.count_rows(pseudonym) == 3
+        await service.handle("test", 77, Incoming.command("forget", "en"))
+        assert service.profiles.count_rows(pseudonym) == 0
+    finally:
+        await runtime.aclose()
