@@ -24,12 +24,21 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
         for rule in rules:
             for example in rule.examples:
                 if not rule.matches(normalize(example)):
-                    problems.append(Problem(where, f"rule '{rule.id}' does not match its own example '{example}'"))
+                    problems.append(
+                        Problem(
+                            where, f"rule '{rule.id}' does not match its own example '{example}'"
+                        )
+                    )
             for example in rule.not_examples:
                 others = crisis_rules if rule.kind is RuleKind.CRISIS else [rule]
                 hits = [r.id for r in others if r.matches(normalize(example))]
                 if hits:
-                    problems.append(Problem(where, f"'{example}' is listed as not a crisis under '{rule.id}', but the rule(s) {', '.join(hits)} match it"))
+                    problems.append(
+                        Problem(
+                            where,
+                            f"'{example}' is listed as not a crisis under '{rule.id}', but the rule(s) {', '.join(hits)} match it",
+                        )
+                    )
     return problems
 
 

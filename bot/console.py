@@ -55,7 +55,9 @@ async def run_console(
     write = stdout.write
     write("SafeBot console chat. Type a message; pick a button by its number; /quit to leave.\n\n")
     text, buttons = render(
-        await service.handle(CONSOLE_PLATFORM, CONSOLE_USER, Incoming.command("start", language_code))
+        await service.handle(
+            CONSOLE_PLATFORM, CONSOLE_USER, Incoming.command("start", language_code)
+        )
     )
     write(text + "\n")
     loop = asyncio.get_running_loop()

@@ -79,8 +79,8 @@ class Engine:
     def resolve_locale(self, profile: Profile, language_code: str | None) -> str:
         """The child's chosen language, else Telegram's language, else the default."""
         available = self.content.locales
-        if profile.locale in available:
-            return profile.locale  # type: ignore[return-value]
+        if profile.locale is not None and profile.locale in available:
+            return profile.locale
         if language_code:
             code = language_code.replace("_", "-").split("-")[0].lower()
             if code in available:
@@ -194,7 +194,9 @@ class Engine:
             )
             event = EventRecord(
                 kind="button",
-                intent=answer.id if answer.id in ESCALATING_INTENTS or answer.id in lc.topics else None,
+                intent=answer.id
+                if answer.id in ESCALATING_INTENTS or answer.id in lc.topics
+                else None,
                 escalation=answer.escalation.value,
                 button=payload,
             )
@@ -209,7 +211,9 @@ class Engine:
             updated = dataclasses.replace(profile, locale=action.value)
             return self._turn(new_lc, [reply], updated, EventRecord(kind="button", button="l"))
         if action.kind == actions.CHECKIN and action.value == actions.NOT_OK:
-            decision = Decision(intent=CRISIS_INTENT, confidence=1.0, escalate=True, engine="button")
+            decision = Decision(
+                intent=CRISIS_INTENT, confidence=1.0, escalate=True, engine="button"
+            )
             return self._answer_intent(
                 content, lc, decision, profile, kind="button", band=None, button=payload
             )
@@ -270,7 +274,9 @@ class Engine:
         return self._turn(lc, [Reply(lc.text("help"), topic_buttons(lc))], profile, event)
 
     def _ask_country(self, lc: LocaleContent) -> Reply:
-        return Reply(lc.text("ask_country"), country_buttons(lc, list(lc.country_choices), more=True))
+        return Reply(
+            lc.text("ask_country"), country_buttons(lc, list(lc.country_choices), more=True)
+        )
 
     # -- crisis follow-up -------------------------------------------------------------------
 
@@ -284,7 +290,9 @@ class Engine:
         profile = turn.profile
         if profile.crisis_replies_left > 0 and replies:
             replies[0] = with_extra_button(replies[0], talk_button(lc))
-            profile = dataclasses.replace(profile, crisis_replies_left=profile.crisis_replies_left - 1)
+            profile = dataclasses.replace(
+                profile, crisis_replies_left=profile.crisis_replies_left - 1
+            )
         if profile.checkin_pending:
             checkin = Reply(
                 lc.text("checkin"),
@@ -299,7 +307,9 @@ class Engine:
         return dataclasses.replace(turn, replies=tuple(replies), profile=profile)
 
     @staticmethod
-    def _turn(lc: LocaleContent, replies: list[Reply], profile: Profile, event: EventRecord) -> Turn:
+    def _turn(
+        lc: LocaleContent, replies: list[Reply], profile: Profile, event: EventRecord
+    ) -> Turn:
         return Turn(tuple(replies), profile, event, lc.locale)
 
 

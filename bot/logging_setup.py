@@ -1,5 +1,8 @@
-"""Logging that cannot leak: library loggers that print requests are held at WARNING,
-and any secret (the bot token) is masked in every line, whatever its level."""
+"""Logging that cannot leak.
+
+Library loggers that print requests are held at WARNING, and any secret (the bot token) is
+masked in every line, whatever its level.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ class RedactSecrets(logging.Filter):
         self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Mask secrets in the record's message; never drops the record."""
         if not self._secrets:
             return True
         message = record.getMessage()
@@ -40,6 +44,7 @@ class RedactingFormatter(logging.Formatter):
         self._secrets = [s for s in secrets if s]
 
     def format(self, record: logging.LogRecord) -> str:
+        """Format, then mask secrets anywhere in the result."""
         text = super().format(record)
         for secret in self._secrets:
             text = text.replace(secret, "[REDACTED]")

@@ -57,7 +57,9 @@ def helpline_buttons(lc: LocaleContent, country: Country) -> list[Button]:
     return [Button(lc.text("button_website", name=child.name), url=child.url)]
 
 
-def reporting_lines(content: Content, lc: LocaleContent, answer: Answer, country: str | None) -> str:
+def reporting_lines(
+    content: Content, lc: LocaleContent, answer: Answer, country: str | None
+) -> str:
     """The reporting routes of an answer that apply in the child's country."""
     lines = [
         f"• {lc.route_labels[route_id]}"
@@ -112,7 +114,9 @@ def topic_buttons(lc: LocaleContent) -> tuple[tuple[Button, ...], ...]:
     return tuple(rows)
 
 
-def country_buttons(lc: LocaleContent, codes: list[str], *, more: bool) -> tuple[tuple[Button, ...], ...]:
+def country_buttons(
+    lc: LocaleContent, codes: list[str], *, more: bool
+) -> tuple[tuple[Button, ...], ...]:
     """Country choices, two a row, then 'other country' and 'skip'."""
     buttons = [
         Button(lc.country_names.get(code, code), action=actions.make(actions.COUNTRY, code))

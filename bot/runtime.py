@@ -55,7 +55,7 @@ def ensure_models(
         logger.info("training the %s classifier (first start or changed data)", locale)
         epochs = 20
 
-        def on_epoch(epoch: int, _loss: float, locale: str = locale) -> None:
+        def on_epoch(epoch: int, _loss: float, locale: str = locale, epochs: int = epochs) -> None:
             if progress is not None:
                 progress(locale, epoch + 1, epochs)
 
@@ -98,7 +98,9 @@ def build_runtime(
     classifier = SpacyClassifier.load(
         settings.models_dir, locales, default_locale=settings.default_locale
     )
-    database = make_engine(settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds)
+    database = make_engine(
+        settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds
+    )
     if migrate:
         try:
             upgrade(database)

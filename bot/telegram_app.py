@@ -1,4 +1,4 @@
-"""The Telegram transport: translates updates to :class:`Incoming` and replies back. No rules here."""
+"""The Telegram transport: updates become :class:`Incoming`, replies go back. No rules here."""
 
 from __future__ import annotations
 
@@ -113,8 +113,19 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _media_kind(message: Message) -> str:
-    for kind in ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
-                 "animation", "location", "contact", "poll"):
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "document",
+        "animation",
+        "location",
+        "contact",
+        "poll",
+    ):
         if getattr(message, kind, None):
             return kind
     return "other"
@@ -159,7 +170,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("could not send the error reply (%s)", type(second).__name__)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: Application) -> None:
     runtime: Runtime = application.bot_data[_RUNTIME]
     await runtime.start()
     content = runtime.service.engine.content
@@ -171,26 +182,19 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             await application.bot.set_my_commands(commands)
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(application: Application) -> None:
     runtime: Runtime = application.bot_data[_RUNTIME]
     await runtime.aclose()
 
 
-def build_application(runtime: Runtime, *, token: str, base_url: str | None = None) -> Application:  # type: ignore[type-arg]
+def build_application(runtime: Runtime, *, token: str, base_url: str | None = None) -> Application:
     """The python-telegram-bot Application, wired to the runtime."""
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
-    )
+    builder = ApplicationBuilder().token(token).post_init(_post_init).post_shutdown(_post_shutdown)
     if base_url:
         builder = builder.base_url(base_url)
     application = builder.build()
     application.bot_data[_RUNTIME] = runtime
-    application.add_handler(
-        MessageHandler(_PRIVATE & _MESSAGES & filters.COMMAND, on_command)
-    )
+    application.add_handler(MessageHandler(_PRIVATE & _MESSAGES & filters.COMMAND, on_command))
     application.add_handler(
         MessageHandler(_PRIVATE & _MESSAGES & filters.TEXT & ~filters.COMMAND, on_text)
     )

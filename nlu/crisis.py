@@ -122,8 +122,11 @@ def load_rules(path: Path) -> list[CrisisRule]:
 
 
 class CrisisNet:
-    """All locales' rules. Every locale's crisis rules are tried on every message,
-    so a child writing in another language than their chosen one is still caught."""
+    """All locales' rules, run together.
+
+    Every locale's crisis rules are tried on every message, so a child writing in another
+    language than their chosen one is still caught.
+    """
 
     def __init__(self, rules_by_locale: dict[str, list[CrisisRule]]) -> None:
         self._rules = rules_by_locale
@@ -152,10 +155,16 @@ class CrisisNet:
         crisis_rule = threat_rule = None
         for current in order:
             for rule in self._rules.get(current, []):
-                if rule.kind is RuleKind.CRISIS and crisis_rule is None and rule.matches(normalized):
+                if (
+                    rule.kind is RuleKind.CRISIS
+                    and crisis_rule is None
+                    and rule.matches(normalized)
+                ):
                     crisis_rule = f"{current}:{rule.id}"
-                elif rule.kind is RuleKind.THREAT and threat_rule is None and rule.matches(
-                    normalized
+                elif (
+                    rule.kind is RuleKind.THREAT
+                    and threat_rule is None
+                    and rule.matches(normalized)
                 ):
                     threat_rule = f"{current}:{rule.id}"
             if crisis_rule:

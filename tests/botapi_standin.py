@@ -80,11 +80,17 @@ class BotApiStandIn:
             return [
                 c
                 for c in self.calls
-                if c.method == method and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
+                if c.method == method
+                and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
             ]
 
     def wait_for(
-        self, count: int, *, chat_id: int | None = None, method: str = "sendMessage", timeout: float = 20.0
+        self,
+        count: int,
+        *,
+        chat_id: int | None = None,
+        method: str = "sendMessage",
+        timeout: float = 20.0,
     ) -> list[Call]:
         """Wait until at least ``count`` calls of ``method`` (to ``chat_id``) arrived."""
         deadline = time.monotonic() + timeout
@@ -138,7 +144,7 @@ class BotApiStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 path = self.path.split("?")[0].strip("/")
                 token_part, _, method = path.partition("/")
                 token = token_part.removeprefix("bot")
@@ -157,9 +163,9 @@ class BotApiStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -222,9 +228,7 @@ def photo_message(user_id: int) -> dict[str, Any]:
             "date": int(time.time()),
             "chat": {"id": user_id, "type": "private"},
             "from": _user(user_id),
-            "photo": [
-                {"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}
-            ],
+            "photo": [{"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}],
         }
     }
 

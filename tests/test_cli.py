@@ -12,7 +12,9 @@ from pathlib import Path
 from bot.settings import PROJECT_ROOT
 
 
-def safebot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def safebot(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
@@ -26,7 +28,11 @@ def safebot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> s
 
 def test_classify_writes_one_json_object_per_line(tmp_path: Path, models_dir: Path) -> None:
     env = {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_MODELS_PATH": str(models_dir)}
-    lines = ["hello!!", "i want to die", "a man on discord keeps asking where i live and says keep it secret"]
+    lines = [
+        "hello!!",
+        "i want to die",
+        "a man on discord keeps asking where i live and says keep it secret",
+    ]
     result = safebot("classify", "--locale", "en", stdin="\n".join(lines) + "\n", env=env)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]

@@ -80,21 +80,33 @@ def test_broken_yaml_names_the_line(editable: Path) -> None:
     path.write_text("id: thanks\ntitle: Thanks\ntext: [oops\n", encoding="utf-8")
     found = messages(editable)
     assert len(found) == 2  # the broken file, and so 'thanks' has no answer
-    assert found[0].startswith("ERROR content/en/answers/thanks.yml, line 4: the file could not be read")
+    assert found[0].startswith(
+        "ERROR content/en/answers/thanks.yml, line 4: the file could not be read"
+    )
 
 
 def test_markup_telegram_would_refuse(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("text: |\n  ", "text: |\n  <u>Hey</u> <b>open ", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("text: |\n  ", "text: |\n  <u>Hey</u> <b>open ", 1), encoding="utf-8"
+    )
     found = messages(editable)
     line = line_of(path, "text: |")
-    assert f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': the tag <u> cannot be used; only <a>, <b>, <i> can" in found
-    assert f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': <b> is opened but never closed" in found
+    assert (
+        f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': the tag <u> cannot be used; only <a>, <b>, <i> can"
+        in found
+    )
+    assert (
+        f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': <b> is opened but never closed"
+        in found
+    )
 
 
 def test_escalating_answer_without_helpline(editable: Path) -> None:
-    replace(editable / "en" / "answers" / "grooming.yml", "escalation: helpline", "escalation: none")
+    replace(
+        editable / "en" / "answers" / "grooming.yml", "escalation: helpline", "escalation: none"
+    )
     assert messages(editable) == [
         "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and "
         "must show a helpline (escalation: helpline or crisis)"
@@ -113,7 +125,9 @@ def test_unknown_country_in_a_route(editable: Path) -> None:
 def test_helpline_without_date(editable: Path) -> None:
     path = editable / "helplines.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("checked_on: 2026-11-23", "checked_on: last week", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("checked_on: 2026-11-23", "checked_on: last week", 1), encoding="utf-8"
+    )
     line = line_of(path, "checked_on: last week")
     assert messages(editable) == [
         f"ERROR content/helplines.yml, line {line}: GB helpline 'Childline': 'checked_on' must be a date written as YYYY-MM-DD"
@@ -132,7 +146,9 @@ def test_placeholder_the_bot_cannot_fill(editable: Path) -> None:
 def test_too_long_for_a_phone_screen(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("text: |\n", "text: |\n  " + "blah " * 160 + "\n", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("text: |\n", "text: |\n  " + "blah " * 160 + "\n", 1), encoding="utf-8"
+    )
     found = messages(editable)
     assert len(found) == 1 and "keep it under 700 so it fits a phone screen" in found[0]
 

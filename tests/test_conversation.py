@@ -99,7 +99,9 @@ async def test_cyberbullying_with_a_threat_escalates(runtime: Runtime) -> None:
     await press(runtime, "c:GB")
     plain = await say(runtime, "they keep calling me ugly in the group chat")
     assert "0800 1111" not in plain[0].text
-    threat = await say(runtime, "they keep calling me ugly and said they'll beat me up after school")
+    threat = await say(
+        runtime, "they keep calling me ugly and said they'll beat me up after school"
+    )
     assert "0800 1111" in threat[0].text
 
 

@@ -31,17 +31,29 @@ def test_there_are_enough_rules_and_cases() -> None:
     assert len(NOT_CRISIS) >= 30
 
 
-@pytest.mark.parametrize("text", ["this homework is killing me", "i'm dead 😂", "i died in fortnite again", "how do i screenshot"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this homework is killing me",
+        "i'm dead 😂",
+        "i died in fortnite again",
+        "how do i screenshot",
+    ],
+)
 def test_hard_negatives_are_not_a_crisis(text: str) -> None:
     assert not NET.check(text, "en").crisis
 
 
-@pytest.mark.parametrize("text", ["I WANT TO DIEEEEE", "i want\u200b to die", "ｉ ｗａｎｔ ｔｏ ｄｉｅ", "i wanna kms"])
+@pytest.mark.parametrize(
+    "text", ["I WANT TO DIEEEEE", "i want\u200b to die", "ｉ ｗａｎｔ ｔｏ ｄｉｅ", "i wanna kms"]
+)
 def test_normalisation_catches_shouting_invisible_and_wide_letters(text: str) -> None:
     assert NET.check(text, "en").crisis, normalize(text)
 
 
 async def test_every_crisis_example_reaches_the_crisis_answer(runtime: Runtime) -> None:
     for number, (rule_id, example) in enumerate(CRISIS_EXAMPLES):
-        replies = await runtime.service.handle("test", 10_000 + number, Incoming.message(example, "en"))
+        replies = await runtime.service.handle(
+            "test", 10_000 + number, Incoming.message(example, "en")
+        )
         assert "🚨" in replies[0].text, (rule_id, example)

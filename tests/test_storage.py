@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, select
 
+from bot.conversation import EventRecord
 from bot.messages import Incoming
 from bot.profile import Profile
 from bot.runtime import build_runtime
@@ -15,7 +16,6 @@ from bot.settings import Settings
 from bot.storage.clock import current_hour
 from bot.storage.database import downgrade, make_engine, session_factory, upgrade
 from bot.storage.events import EventLog, LoggedEvent
-from bot.conversation import EventRecord
 from bot.storage.models import Event
 from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.stats import format_counts, message_counts, suppress
@@ -56,7 +56,9 @@ async def test_profiles_round_trip_and_forget(database: Engine) -> None:
     upgrade(database)
     store = ProfileStore(session_factory(database), timeout_seconds=5)
     assert await store.get("p" * 64) is None
-    profile = Profile(locale="en", country="GB", country_asked=True, crisis_replies_left=2, checkin_pending=True)
+    profile = Profile(
+        locale="en", country="GB", country_asked=True, crisis_replies_left=2, checkin_pending=True
+    )
     await store.save("p" * 64, profile)
     assert await store.get("p" * 64) == profile
     await store.save("p" * 64, Profile(locale="en"))
@@ -71,7 +73,16 @@ async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> N
     log = EventLog(sessions)
     await log.start()
     for _ in range(7):
-        log.record(LoggedEvent(EventRecord(kind="text", intent="grooming", confidence_band="high", escalation="helpline"), "a" * 64, "en", "GB"))
+        log.record(
+            LoggedEvent(
+                EventRecord(
+                    kind="text", intent="grooming", confidence_band="high", escalation="helpline"
+                ),
+                "a" * 64,
+                "en",
+                "GB",
+            )
+        )
     log.record(LoggedEvent(EventRecord(kind="text", intent="privacy"), "b" * 64, "en", None))
     await log.aclose()
     with sessions() as session:
@@ -93,14 +104,21 @@ def test_suppress() -> None:
     assert [suppress(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
 
 
-async def test_the_child_gets_an_answer_when_the_database_is_down(settings: Settings, tmp_path: Path, models_dir: Path) -> None:
+async def test_the_child_gets_an_answer_when_the_database_is_down(
+    settings: Settings, tmp_path: Path, models_dir: Path
+) -> None:
     dead = make_settings(
-        tmp_path, models_dir, database_url="postgresql+psycopg://nobody@127.0.0.1:9/none", db_timeout_seconds=1.0
+        tmp_path,
+        models_dir,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none",
+        db_timeout_seconds=1.0,
     )
     runtime = build_runtime(dead, pseudonym_key=TEST_KEY, migrate=False)
     await runtime.start()
     try:
-        replies = await runtime.service.handle("test", 1, Incoming.message("someone stole my roblox account", "en"))
+        replies = await runtime.service.handle(
+            "test", 1, Incoming.message("someone stole my roblox account", "en")
+        )
         assert replies and len(replies[0].text) > 50
         crisis = await runtime.service.handle("test", 1, Incoming.message("i want to die", "en"))
         assert "🚨" in crisis[0].text
@@ -118,7 +136,9 @@ async def test_forget_on_postgresql(postgres_url: str, tmp_path: Path, models_di
     try:
         service = runtime.service
         await service.handle("test", 77, Incoming.button("c:DE", "en"))
-        await service.handle("test", 77, Incoming.message("my friend is being bullied on tiktok", "en"))
+        await service.handle(
+            "test", 77, Incoming.message("my friend is being bullied on tiktok", "en")
+        )
         await service.events.flush()
         pseudonym = service.pseudonym("test", 77)
         assert service.profiles.count_rows(pseudonym) == 3

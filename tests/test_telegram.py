@@ -100,12 +100,16 @@ def test_start_classified_message_and_button(running_bot: RunningBot) -> None:
     api.wait_for(1, method="answerCallbackQuery")
     api.wait_for(3, chat_id=chat)
 
-    api.push(private_message(chat, "a guy from roblox keeps asking for pics and says its our secret"))
+    api.push(
+        private_message(chat, "a guy from roblox keeps asking for pics and says its our secret")
+    )
     answer = api.wait_for(4, chat_id=chat)[3]
     assert answer.params["parse_mode"] == "HTML"
     assert "0800 1111" in answer.params["text"]
     buttons = [b for row in answer.params["reply_markup"]["inline_keyboard"] for b in row]
-    follow_up = next(b["callback_data"] for b in buttons if b.get("callback_data", "").startswith("a:"))
+    follow_up = next(
+        b["callback_data"] for b in buttons if b.get("callback_data", "").startswith("a:")
+    )
 
     api.push(button_press(chat, follow_up))
     api.wait_for(5, chat_id=chat)
@@ -131,7 +135,9 @@ def test_group_message_gets_a_short_note_and_nothing_is_logged(running_bot: Runn
     assert len(api.sent(chat_id=group)) == 1
     pseudonym = Pseudonymizer(TEST_KEY)("telegram", 5555)
     with sqlite3.connect(running_bot.db_path) as db:
-        rows = db.execute("select count(*) from events where pseudonym = ?", (pseudonym,)).fetchone()
+        rows = db.execute(
+            "select count(*) from events where pseudonym = ?", (pseudonym,)
+        ).fetchone()
     assert rows[0] == 0
 
 
@@ -152,9 +158,12 @@ def test_privacy_no_text_no_id_no_token_in_database_or_logs(running_bot: Running
     time.sleep(2.5)  # let the background event log write
     pseudonym = Pseudonymizer(TEST_KEY)("telegram", chat)
     with sqlite3.connect(running_bot.db_path) as db:
-        assert db.execute(
-            "select count(*) from events where pseudonym = ?", (pseudonym,)
-        ).fetchone()[0] >= 4
+        assert (
+            db.execute("select count(*) from events where pseudonym = ?", (pseudonym,)).fetchone()[
+                0
+            ]
+            >= 4
+        )
         dump = "\n".join(db.iterdump())
     raw = running_bot.db_path.read_bytes() + _wal(running_bot.db_path)
     logs = running_bot.logs()
@@ -174,7 +183,11 @@ def test_run_refuses_to_start_without_a_pseudonym_key(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEBOT_")}
     env.update({"TELEGRAM_TOKEN": TOKEN, "SAFEBOT_DATA_DIR": str(tmp_path)})
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "SAFEBOT_PSEUDONYM_KEY" in result.stderr

@@ -40,6 +40,8 @@ def test_rasa_annotations_are_stripped(tmp_path: Path) -> None:
 
 def test_broken_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.yml"
-    path.write_text("nlu:\n- intent: greet\n  examples: |\n    hi without a dash\n", encoding="utf-8")
-    with pytest.raises(TrainingDataError, match="bad.yml"):
+    path.write_text(
+        "nlu:\n- intent: greet\n  examples: |\n    hi without a dash\n", encoding="utf-8"
+    )
+    with pytest.raises(TrainingDataError, match=r"bad\.yml"):
         read_nlu_file(path)

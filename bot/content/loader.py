@@ -284,15 +284,25 @@ def _load_routes(c: _Collector, countries: dict[str, Country]) -> dict[str, Rout
         else:
             listed = _str_list(raw)
             if listed is None:
-                c.error(path, entry.line_of("countries"), f"route '{route_id}': countries must be 'all' or a list like [GB, US]")
+                c.error(
+                    path,
+                    entry.line_of("countries"),
+                    f"route '{route_id}': countries must be 'all' or a list like [GB, US]",
+                )
                 listed = []
             for code in listed:
                 if code not in countries:
-                    c.error(path, entry.line_of("countries"), f"route '{route_id}' names the country '{code}', which is not in helplines.yml")
+                    c.error(
+                        path,
+                        entry.line_of("countries"),
+                        f"route '{route_id}' names the country '{code}', which is not in helplines.yml",
+                    )
             scope = frozenset(listed)
         url = c.text(path, entry, "url", required=False)
         if url and not url.startswith(("https://", "http://")):
-            c.error(path, entry.line_of("url"), f"route '{route_id}': the url must start with https://")
+            c.error(
+                path, entry.line_of("url"), f"route '{route_id}': the url must start with https://"
+            )
         routes[route_id] = Route(
             id=route_id,
             provenance=c.provenance(path, entry, f"route '{route_id}'"),
@@ -328,11 +338,15 @@ def _check_placeholders(c: _Collector, path: Path, line: int, key: str, text: st
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError:
-        c.error(path, line, f"'{key}': a '{{' or '}}' is not closed; write {{{{ or }}}} for a brace")
+        c.error(
+            path, line, f"'{key}': a '{{' or '}}' is not closed; write {{{{ or }}}} for a brace"
+        )
         return
     for name in sorted(fields - allowed):
         hint = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-        c.error(path, line, f"'{key}' uses {{{name}}}, which the bot cannot fill in (allowed: {hint})")
+        c.error(
+            path, line, f"'{key}' uses {{{name}}}, which the bot cannot fill in (allowed: {hint})"
+        )
 
 
 def _check_html(c: _Collector, path: Path, line: int, what: str, text: str) -> None:
@@ -346,33 +360,53 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
         return None
     answer_id = c.text(path, data, "id")
     if answer_id and answer_id != path.stem:
-        c.error(path, data.line_of("id"), f"the id '{answer_id}' must match the file name '{path.stem}'")
+        c.error(
+            path, data.line_of("id"), f"the id '{answer_id}' must match the file name '{path.stem}'"
+        )
     answer_id = path.stem
     text = c.text(path, data, "text")
     what = f"answer '{answer_id}'"
     _check_html(c, path, data.line_of("text"), what, text)
     if len(text) > MAX_ANSWER_CHARS:
-        c.error(path, data.line_of("text"), f"the text is {len(text)} characters long; keep it under {MAX_ANSWER_CHARS} so it fits a phone screen")
+        c.error(
+            path,
+            data.line_of("text"),
+            f"the text is {len(text)} characters long; keep it under {MAX_ANSWER_CHARS} so it fits a phone screen",
+        )
     raw_escalation = c.text(path, data, "escalation")
     try:
         escalation = Escalation(raw_escalation)
     except ValueError:
-        c.error(path, data.line_of("escalation"), f"escalation must be none, helpline or crisis, not '{raw_escalation}'")
+        c.error(
+            path,
+            data.line_of("escalation"),
+            f"escalation must be none, helpline or crisis, not '{raw_escalation}'",
+        )
         escalation = Escalation.NONE
     articles_raw = data.get("crc_articles", [])
     articles: list[int] = []
     if not isinstance(articles_raw, list) or not all(isinstance(a, int) for a in articles_raw):
-        c.error(path, data.line_of("crc_articles"), "crc_articles must be a list of numbers like [16, 19]")
+        c.error(
+            path,
+            data.line_of("crc_articles"),
+            "crc_articles must be a list of numbers like [16, 19]",
+        )
     else:
         articles = list(articles_raw)
     reporting = _str_list(data.get("reporting"))
     if reporting is None:
-        c.error(path, data.line_of("reporting"), "reporting must be a list of route names like [telegram_report]")
+        c.error(
+            path,
+            data.line_of("reporting"),
+            "reporting must be a list of route names like [telegram_report]",
+        )
         reporting = []
     buttons: list[AnswerButton] = []
     raw_buttons = data.get("buttons") or LineList()
     if not isinstance(raw_buttons, list):
-        c.error(path, data.line_of("buttons"), "buttons must be a list of '- label: ... / answer: ...'")
+        c.error(
+            path, data.line_of("buttons"), "buttons must be a list of '- label: ... / answer: ...'"
+        )
         raw_buttons = LineList()
     for item in raw_buttons:
         if not isinstance(item, LineDict):
@@ -381,11 +415,19 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
         label = c.text(path, item, "label")
         target = c.text(path, item, "answer")
         if len(label) > MAX_BUTTON_LABEL_CHARS:
-            c.error(path, item.line_of("label"), f"the button label '{label}' is longer than {MAX_BUTTON_LABEL_CHARS} characters")
+            c.error(
+                path,
+                item.line_of("label"),
+                f"the button label '{label}' is longer than {MAX_BUTTON_LABEL_CHARS} characters",
+            )
         buttons.append(AnswerButton(label, target, c.where(path, item.line)))
     title = c.text(path, data, "title")
     if len(title) > MAX_BUTTON_LABEL_CHARS:
-        c.error(path, data.line_of("title"), f"the title is longer than {MAX_BUTTON_LABEL_CHARS} characters (it is used on a button)")
+        c.error(
+            path,
+            data.line_of("title"),
+            f"the title is longer than {MAX_BUTTON_LABEL_CHARS} characters (it is used on a button)",
+        )
     return Answer(
         id=answer_id,
         title=title,
@@ -436,15 +478,27 @@ def _load_locale(
                 c.warning(ui_path, texts.line_of(key), f"the text '{key}' is not used by the bot")
         raw_choices = _str_list(ui_data.get("country_choices"))
         if raw_choices is None:
-            c.error(ui_path, ui_data.line_of("country_choices"), "country_choices must be a list like [GB, US]")
+            c.error(
+                ui_path,
+                ui_data.line_of("country_choices"),
+                "country_choices must be a list like [GB, US]",
+            )
             raw_choices = []
         for code in raw_choices:
             if code not in countries:
-                c.error(ui_path, ui_data.line_of("country_choices"), f"country_choices names '{code}', which is not in helplines.yml")
+                c.error(
+                    ui_path,
+                    ui_data.line_of("country_choices"),
+                    f"country_choices names '{code}', which is not in helplines.yml",
+                )
         choices = [code for code in raw_choices if code in countries]
         raw_topics = _str_list(ui_data.get("topics"))
         if raw_topics is None or not raw_topics:
-            c.error(ui_path, ui_data.line_of("topics"), "topics must list the intents offered when the bot is unsure")
+            c.error(
+                ui_path,
+                ui_data.line_of("topics"),
+                "topics must list the intents offered when the bot is unsure",
+            )
             raw_topics = []
         topics = raw_topics
     names_path = directory / "countries.yml"
@@ -455,7 +509,9 @@ def _load_locale(
         names = {str(k): str(v).strip() for k, v in table.items()}
         for code in countries:
             if code not in names:
-                c.error(names_path, table.line, f"the country '{code}' has no name in this language")
+                c.error(
+                    names_path, table.line, f"the country '{code}' has no name in this language"
+                )
     routes_path = directory / "routes.yml"
     routes_data = c.read(routes_path, f"The reporting texts for '{locale}'")
     labels: dict[str, str] = {}
@@ -468,7 +524,9 @@ def _load_locale(
                 c.error(routes_path, table.line_of(key), f"'{key}' is not a route in reporting.yml")
         for route_id in routes:
             if route_id not in labels:
-                c.error(routes_path, table.line, f"the route '{route_id}' has no text in this language")
+                c.error(
+                    routes_path, table.line, f"the route '{route_id}' has no text in this language"
+                )
     answers: dict[str, Answer] = {}
     answers_dir = directory / "answers"
     for path in sorted(answers_dir.glob("*.yml")):
@@ -477,26 +535,65 @@ def _load_locale(
             answers[answer.id] = answer
     for needed in (*INTENTS, *REQUIRED_EXTRA_ANSWERS):
         if needed not in answers:
-            c.problems.append(Problem(None, f"'{locale}' has no answer for '{needed}': create {answers_dir / (needed + '.yml')}"))
+            c.problems.append(
+                Problem(
+                    None,
+                    f"'{locale}' has no answer for '{needed}': create {answers_dir / (needed + '.yml')}",
+                )
+            )
     for answer in answers.values():
         path = answer.where.file
         for button in answer.buttons:
             if button.answer not in answers:
-                c.problems.append(Problem(button.where, f"the button '{button.label}' points to '{button.answer}', but there is no answer with that name"))
+                c.problems.append(
+                    Problem(
+                        button.where,
+                        f"the button '{button.label}' points to '{button.answer}', but there is no answer with that name",
+                    )
+                )
         for route_id in answer.reporting:
             if route_id not in routes:
-                c.problems.append(Problem(answer.where, f"answer '{answer.id}' lists the reporting route '{route_id}', which is not in reporting.yml"))
+                c.problems.append(
+                    Problem(
+                        answer.where,
+                        f"answer '{answer.id}' lists the reporting route '{route_id}', which is not in reporting.yml",
+                    )
+                )
         for article in answer.crc_articles:
             if article not in crc:
-                c.problems.append(Problem(answer.where, f"answer '{answer.id}' cites CRC article {article}, which is not in crc.yml"))
+                c.problems.append(
+                    Problem(
+                        answer.where,
+                        f"answer '{answer.id}' cites CRC article {article}, which is not in crc.yml",
+                    )
+                )
         if answer.id in ESCALATING_INTENTS and answer.escalation is Escalation.NONE:
-            c.problems.append(Problem(answer.where, f"answer '{answer.id}' is about a serious risk and must show a helpline (escalation: helpline or crisis)"))
-        if answer.id in INTENTS and answer.id not in ("greet", "goodbye", "thanks", "out_of_scope") and not answer.crc_articles:
-            c.problems.append(Problem(answer.where, f"answer '{answer.id}' must name the children's rights it rests on (crc_articles)", "warning"))
+            c.problems.append(
+                Problem(
+                    answer.where,
+                    f"answer '{answer.id}' is about a serious risk and must show a helpline (escalation: helpline or crisis)",
+                )
+            )
+        if (
+            answer.id in INTENTS
+            and answer.id not in ("greet", "goodbye", "thanks", "out_of_scope")
+            and not answer.crc_articles
+        ):
+            c.problems.append(
+                Problem(
+                    answer.where,
+                    f"answer '{answer.id}' must name the children's rights it rests on (crc_articles)",
+                    "warning",
+                )
+            )
         del path
     for topic in topics:
         if topic not in answers:
-            c.error(ui_path, ui_data.line_of("topics") if ui_data else 1, f"topics names '{topic}', which has no answer")
+            c.error(
+                ui_path,
+                ui_data.line_of("topics") if ui_data else 1,
+                f"topics names '{topic}', which has no answer",
+            )
     if ui_data is None or not answers:
         return None
     return LocaleContent(
@@ -513,7 +610,11 @@ def _load_locale(
 
 
 def _locale_dirs(root: Path) -> Iterable[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / "ui.yml").exists() or (p.is_dir() and (p / "answers").is_dir()))
+    return sorted(
+        p
+        for p in root.iterdir()
+        if (p.is_dir() and (p / "ui.yml").exists()) or (p.is_dir() and (p / "answers").is_dir())
+    )
 
 
 def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
@@ -530,7 +631,9 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
         if loaded is not None:
             locales[loaded.locale] = loaded
     if not locales:
-        c.problems.append(Problem(None, f"no language folder (like {root / 'en'}) with a ui.yml was found"))
+        c.problems.append(
+            Problem(None, f"no language folder (like {root / 'en'}) with a ui.yml was found")
+        )
     errors = [p for p in c.problems if p.severity == "error"]
     if errors:
         return None, c.problems

@@ -73,11 +73,9 @@ class ProfileStore:
 
     def _forget(self, pseudonym: str) -> int:
         with self._sessions.begin() as session:
-            events = session.execute(delete(Event).where(Event.pseudonym == pseudonym)).rowcount
-            profiles = session.execute(
-                delete(ProfileRow).where(ProfileRow.pseudonym == pseudonym)
-            ).rowcount
-            return int(events or 0) + int(profiles or 0)
+            events = session.execute(delete(Event).where(Event.pseudonym == pseudonym))
+            profiles = session.execute(delete(ProfileRow).where(ProfileRow.pseudonym == pseudonym))
+            return sum(int(getattr(result, "rowcount", 0) or 0) for result in (events, profiles))
 
     async def forget(self, pseudonym: str) -> int:
         """Delete everything stored under a pseudonym; returns the number of rows removed."""
@@ -86,6 +84,8 @@ class ProfileStore:
     def count_rows(self, pseudonym: str) -> int:
         """How many rows mention a pseudonym (for tests and audits)."""
         with self._sessions() as session:
-            events = len(session.scalars(select(Event.id).where(Event.pseudonym == pseudonym)).all())
+            events = len(
+                session.scalars(select(Event.id).where(Event.pseudonym == pseudonym)).all()
+            )
             profile = session.get(ProfileRow, pseudonym)
             return events + (profile is not None)
