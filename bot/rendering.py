@@ -35,7 +35,12 @@ def helpline_lines(lc: LocaleContent, country: Country, level: Escalation) -> st
     lines: list[str] = []
     if level is Escalation.CRISIS:
         lines.append(lc.text("crisis_heading", number=escape(country.emergency.number)))
-    heading = "fallback_heading" if country.code == INTERNATIONAL else "helpline_heading"
+    fallback = country.code == INTERNATIONAL or country.is_fallback
+    heading = "helpline_heading"
+    if country.code == INTERNATIONAL:
+        heading = "fallback_heading"
+    elif country.is_fallback:
+        heading = "unlisted_heading"
     lines.append(lc.text(heading))
     shown: list[Helpline] = []
     child = country.child_helpline
@@ -43,7 +48,7 @@ def helpline_lines(lc: LocaleContent, country: Country, level: Escalation) -> st
         shown.append(child)
     if level is Escalation.CRISIS:
         shown.extend(h for h in country.crisis_lines if h not in shown)
-    if country.code == INTERNATIONAL:
+    if fallback:
         shown.extend(h for h in country.helplines if h not in shown)
     lines.extend(_helpline_line(lc, h) for h in shown[:3])
     return "\n".join(lines)

@@ -193,6 +193,7 @@ def _load_countries(c: _Collector) -> dict[str, Country]:
         c.error(path, data.line, "expected 'countries:' followed by one entry per country code")
         return {}
     countries: dict[str, Country] = {}
+    fallbacks: list[tuple[str, int, str, str]] = []
     for code, entry in table.items():
         line = table.line_of(code)
         code = str(code)
@@ -201,6 +202,12 @@ def _load_countries(c: _Collector) -> dict[str, Country]:
             continue
         if not isinstance(entry, LineDict):
             c.error(path, line, f"{code}: expected 'helplines:' and 'emergency:' under it")
+            continue
+        if "fallback" in entry:
+            note = c.text(path, entry, "note")
+            if "helplines" in entry or "emergency" in entry:
+                c.error(path, line, f"{code}: use either 'fallback' or 'helplines' and 'emergency', not both")
+            fallbacks.append((code, line, str(entry["fallback"]), note))
             continue
         helplines: list[Helpline] = []
         raw_lines = entry.get("helplines")
@@ -258,6 +265,14 @@ def _load_countries(c: _Collector) -> dict[str, Country]:
         countries[code] = Country(code, tuple(helplines), emergency, c.where(path, line))
     if INTERNATIONAL not in countries:
         c.error(path, table.line, "the international fallback 'INT' is missing")
+    for code, line, target, note in fallbacks:
+        if target != INTERNATIONAL or target not in countries:
+            c.error(path, line, f"{code}: 'fallback' can only be INT (the international entry)")
+            continue
+        base = countries[target]
+        countries[code] = Country(
+            code, base.helplines, base.emergency, c.where(path, line), is_fallback=True, note=note
+        )
     return countries
 
 

@@ -99,6 +99,9 @@ class Country:
     helplines: tuple[Helpline, ...]
     emergency: Emergency
     where: Where
+    #: True when the facts sheet has nothing for this country and INT's entries are shown.
+    is_fallback: bool = False
+    note: str = ""
 
     @property
     def child_helpline(self) -> Helpline | None:

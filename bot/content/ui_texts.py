@@ -24,6 +24,7 @@ UI_TEXTS: dict[str, frozenset[str]] = {
     "error": frozenset(),
     "helpline_heading": frozenset(),
     "fallback_heading": frozenset(),
+    "unlisted_heading": frozenset(),
     "crisis_heading": frozenset({"number"}),
     "reporting_heading": frozenset(),
     "open_247": frozenset(),
