@@ -23,7 +23,7 @@ from bot.rendering import (
 from bot.settings import Settings
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
-from nlu.decision import Decision, decide
+from nlu.decision import Decision, decide, needs_clarification
 from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS
 from nlu.normalize import normalize
 
@@ -123,7 +123,7 @@ class Engine:
         result = await self.classifier.classify(text[: self.settings.max_classify_chars], lc.locale)
         decision = decide(result, verdict, self_harm_floor=self.settings.self_harm_floor)
         band = self.band(decision.confidence)
-        if decision.intent != CRISIS_INTENT and decision.confidence < self.settings.clarify_below:
+        if needs_clarification(decision, clarify_below=self.settings.clarify_below):
             reply = Reply(lc.text("clarify"), topic_buttons(lc))
             event = EventRecord(
                 kind="text",

@@ -17,7 +17,9 @@ from bot.settings import Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
 from bot.storage.profiles import ProfileStore
+from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
+from nlu.rasa_classifier import RasaClassifier, WithFallback, parse_urls
 from nlu.spacy_classifier import SpacyClassifier, is_current, train_locale
 from nlu.training_data import available_locales
 
@@ -65,6 +67,19 @@ def ensure_models(
     return locales
 
 
+def build_classifier(settings: Settings, locales: list[str]) -> tuple[Classifier, RasaClassifier | None]:
+    """The embedded classifier, or Rasa with the embedded one as fallback when configured."""
+    embedded = SpacyClassifier.load(
+        settings.models_dir, locales, default_locale=settings.default_locale
+    )
+    if not settings.rasa_url:
+        return embedded, None
+    rasa = RasaClassifier(
+        parse_urls(settings.rasa_url), timeout_seconds=settings.rasa_timeout_seconds
+    )
+    return WithFallback(rasa, embedded), rasa
+
+
 @dataclass
 class Runtime:
     """Everything a transport needs, built once at start-up."""
@@ -73,6 +88,7 @@ class Runtime:
     service: ChatService
     events: EventLog
     database: DbEngine
+    rasa: RasaClassifier | None = None
 
     async def start(self) -> None:
         """Start background work (the event log writer)."""
@@ -81,6 +97,8 @@ class Runtime:
     async def aclose(self) -> None:
         """Flush the event log and release the database."""
         await self.events.aclose()
+        if self.rasa is not None:
+            await self.rasa.aclose()
         self.database.dispose()
 
 
@@ -95,9 +113,7 @@ def build_runtime(
     content = load_checked_content(settings)
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
     locales = ensure_models(settings, progress=progress)
-    classifier = SpacyClassifier.load(
-        settings.models_dir, locales, default_locale=settings.default_locale
-    )
+    classifier, rasa = build_classifier(settings, locales)
     database = make_engine(
         settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds
     )
@@ -118,4 +134,6 @@ def build_runtime(
         events=events,
         pseudonymize=Pseudonymizer(pseudonym_key),
     )
-    return Runtime(settings=settings, service=service, events=events, database=database)
+    return Runtime(
+        settings=settings, service=service, events=events, database=database, rasa=rasa
+    )

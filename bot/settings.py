@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     # Longest text we classify; longer messages are still answered, never dropped.
     max_classify_chars: int = 2000
 
+    # Rasa: "http://127.0.0.1:5005" (English) or "en=http://...;ru=http://...". Unset: spaCy only.
+    rasa_url: str | None = None
+    # Well under a second: past it, the embedded model answers instead.
+    rasa_timeout_seconds: float = 0.5
+    # A Python 3.10 interpreter for Rasa's own environment; found via PATH or pyenv if unset.
+    rasa_python: str | None = None
+
     # Event logging must never delay a reply.
     event_queue_size: int = 10_000
     db_timeout_seconds: float = 1.5
@@ -53,7 +60,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_BASE_URL", "SAFEBOT_TELEGRAM_BASE_URL"),
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "rasa_url")
     @classmethod
     def _empty_url_is_default(cls, value: str | None) -> str | None:
         return value or None
@@ -74,6 +81,11 @@ class Settings(BaseSettings):
     def nlu_data_dir(self) -> Path:
         """The Rasa-format training data, one folder per locale."""
         return self.nlu_dir / "data"
+
+    @property
+    def rasa_venv(self) -> Path:
+        """Rasa's own Python 3.10 virtual environment."""
+        return self.data_dir / "rasa-venv"
 
     @property
     def crisis_rules_dir(self) -> Path:

@@ -60,3 +60,16 @@ def decide(result: IntentResult, verdict: NetVerdict, *, self_harm_floor: float)
         threat=verdict.threat,
         engine=result.engine,
     )
+
+
+def needs_clarification(decision: Decision, *, clarify_below: float) -> bool:
+    """Whether the child should be asked with topic buttons instead of answered.
+
+    Never for a crisis: an unsure self_harm decision still gets the crisis answer.
+    """
+    return decision.intent != CRISIS_INTENT and decision.confidence < clarify_below
+
+
+def shows_escalation(decision: Decision, *, clarify_below: float) -> bool:
+    """Whether the reply to this decision shows a helpline."""
+    return decision.escalate and not needs_clarification(decision, clarify_below=clarify_below)

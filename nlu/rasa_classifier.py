@@ -1,0 +1,112 @@
+"""Classify through a Rasa server's HTTP API, with the embedded model as a silent fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from nlu.classifier import Classifier, IntentResult
+from nlu.intents import FALLBACK_INTENT, INTENTS
+
+logger = logging.getLogger(__name__)
+
+ENGINE = "rasa"
+FALLBACK_ENGINE = "spacy-fallback"
+_RASA_FALLBACK_INTENT = "nlu_fallback"
+
+
+class RasaUnavailable(RuntimeError):
+    """The Rasa server did not answer usefully; the message never contains the text."""
+
+
+def parse_urls(value: str) -> dict[str, str]:
+    """``http://h:5005`` (English) or ``en=http://h:5005;ru=http://h:5006`` -> per-locale URLs."""
+    urls: dict[str, str] = {}
+    for part in (p.strip() for p in value.replace(",", ";").split(";")):
+        if not part:
+            continue
+        locale, sep, url = part.partition("=")
+        if sep and not locale.startswith("http"):
+            urls[locale.strip()] = url.strip().rstrip("/")
+        else:
+            urls["en"] = part.rstrip("/")
+    return urls
+
+
+def result_from_parse(payload: Mapping[str, Any]) -> IntentResult:
+    """Turn Rasa's ``/model/parse`` answer into an :class:`IntentResult`.
+
+    Rasa's FallbackClassifier puts ``nlu_fallback`` on top when unsure; we keep the best real
+    intent and its own (low) confidence, so the bot's clarifying question takes over.
+    """
+    ranking = [
+        (str(item["name"]), float(item["confidence"]))
+        for item in payload.get("intent_ranking") or []
+        if item.get("name") in INTENTS
+    ]
+    if not ranking:
+        intent = payload.get("intent") or {}
+        name = str(intent.get("name") or FALLBACK_INTENT)
+        if name not in INTENTS:
+            name = FALLBACK_INTENT
+        ranking = [(name, float(intent.get("confidence") or 0.0))]
+    ranking.sort(key=lambda item: item[1], reverse=True)
+    intent, confidence = ranking[0]
+    return IntentResult(intent, confidence, tuple(ranking), ENGINE)
+
+
+class RasaClassifier:
+    """Calls ``POST /model/parse`` of one Rasa server per locale."""
+
+    name = ENGINE
+
+    def __init__(self, urls: Mapping[str, str], *, timeout_seconds: float = 0.5) -> None:
+        self.urls = dict(urls)
+        self._client = httpx.AsyncClient(timeout=timeout_seconds)
+
+    def serves(self, locale: str) -> bool:
+        """Whether a server is configured for this locale."""
+        return locale in self.urls
+
+    async def classify(self, text: str, locale: str) -> IntentResult:
+        """Classify with the locale's server; raises :class:`RasaUnavailable` on any failure."""
+        url = self.urls.get(locale)
+        if url is None:
+            raise RasaUnavailable(f"no Rasa server configured for locale {locale}")
+        try:
+            response = await self._client.post(f"{url}/model/parse", json={"text": text})
+            response.raise_for_status()
+            return result_from_parse(response.json())
+        except httpx.TimeoutException:
+            raise RasaUnavailable("the Rasa server timed out") from None
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            raise RasaUnavailable(f"the Rasa server failed ({type(error).__name__})") from None
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.aclose()
+
+
+class WithFallback:
+    """Rasa first; the embedded classifier when Rasa is slow, down or has no model for a locale."""
+
+    def __init__(self, primary: RasaClassifier, fallback: Classifier) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = primary.name
+        self.fallbacks = 0
+
+    async def classify(self, text: str, locale: str) -> IntentResult:
+        """Classify; the child never notices which engine answered."""
+        if not self.primary.serves(locale):
+            return await self.fallback.classify(text, locale)
+        try:
+            return await self.primary.classify(text, locale)
+        except RasaUnavailable as error:
+            self.fallbacks += 1
+            logger.warning("rasa fallback: %s; the embedded model answered", error)
+            result = await self.fallback.classify(text, locale)
+            return IntentResult(result.intent, result.confidence, result.ranking, FALLBACK_ENGINE)
