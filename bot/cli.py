@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings, pseudonym_key_problem
+from nlu.spacy_classifier import DEFAULT_EPOCHS
 
 
 class CliError(Exception):
@@ -123,28 +124,239 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify one message per stdin line; one JSON object per stdout line."""
-    from bot.runtime import ensure_models
+    from nlu.classifier import Classifier
     from nlu.crisis import CrisisNet
     from nlu.decision import decide
-    from nlu.spacy_classifier import SpacyClassifier
+    from nlu.rasa_classifier import RasaClassifier, RasaUnavailable, parse_urls
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
-    locales = ensure_models(settings, progress=_progress())
-    if args.locale not in locales:
-        raise CliError(f"No model for locale '{args.locale}'; available: {', '.join(locales)}")
-    classifier = SpacyClassifier.load(settings.models_dir, locales, default_locale=args.locale)
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    out = sys.stdout
-    for line in sys.stdin:
-        text = line.rstrip("\n")
-        result = classifier.classify_sync(text[: settings.max_classify_chars], args.locale)
-        decision = decide(
-            result, net.check(text, args.locale), self_harm_floor=settings.self_harm_floor
-        )
-        out.write(json.dumps(decision.as_json()) + "\n")
-        out.flush()
+    classifier: Classifier
+    rasa: RasaClassifier | None = None
+    if args.engine == "rasa":
+        url = args.rasa_url or settings.rasa_url
+        if not url:
+            raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to classify with Rasa.")
+        rasa = classifier = RasaClassifier(parse_urls(url), timeout_seconds=10)
+        if not rasa.serves(args.locale):
+            raise CliError(f"No Rasa server configured for locale '{args.locale}'")
+    else:
+        from bot.runtime import ensure_models
+        from nlu.spacy_classifier import SpacyClassifier
+
+        locales = ensure_models(settings, progress=_progress())
+        if args.locale not in locales:
+            raise CliError(f"No model for locale '{args.locale}'; available: {', '.join(locales)}")
+        classifier = SpacyClassifier.load(settings.models_dir, locales, default_locale=args.locale)
+
+    async def run() -> None:
+        try:
+            for line in sys.stdin:
+                text = line.rstrip("\n")
+                result = await classifier.classify(text[: settings.max_classify_chars], args.locale)
+                verdict = net.check(text, args.locale)
+                decision = decide(
+                    result,
+                    verdict,
+                    self_harm_floor=settings.self_harm_floor,
+                    escalate_mass_floor=settings.escalate_mass_floor,
+                )
+                sys.stdout.write(json.dumps(decision.as_json()) + "\n")
+                sys.stdout.flush()
+        finally:
+            if rasa is not None:
+                await rasa.aclose()
+
+    try:
+        asyncio.run(run())
+    except RasaUnavailable as error:
+        raise CliError(f"Rasa could not classify: {error}") from None
     return 0
+
+
+def _test_files(settings: Settings, locale: str | None, files: list[str]) -> list[tuple[str, Path]]:
+    if files:
+        return [(locale or settings.default_locale, Path(f)) for f in files]
+    tests_dir = settings.nlu_dir / "tests"
+    locales = [locale] if locale else sorted(p.name for p in tests_dir.iterdir() if p.is_dir())
+    found = [(loc, tests_dir / loc / "test_nlu.yml") for loc in locales]
+    missing = [str(path) for _, path in found if not path.is_file()]
+    if missing:
+        raise CliError(f"No test file: {', '.join(missing)}")
+    return found
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Evaluate a classifier (plus the crisis net) on held-out test files."""
+    from nlu.classifier import Classifier
+    from nlu.crisis import CrisisNet
+    from nlu.evaluation import decide_all, format_report, save_confusion_png, score
+    from nlu.rasa_classifier import RasaClassifier, parse_urls
+    from nlu.training_data import read_nlu_file
+
+    settings = _settings()
+    configure_logging(args.log_level or "WARNING")
+    net = CrisisNet.from_dir(settings.crisis_rules_dir)
+    targets = _test_files(settings, args.locale, args.files)
+    classifier: Classifier
+    rasa: RasaClassifier | None = None
+    if args.engine == "rasa":
+        url = args.rasa_url or settings.rasa_url
+        if not url:
+            raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to evaluate the Rasa engine.")
+        rasa = classifier = RasaClassifier(parse_urls(url), timeout_seconds=30)
+        targets = [(loc, path) for loc, path in targets if rasa.serves(loc)] or targets
+    else:
+        from bot.runtime import ensure_models
+        from nlu.spacy_classifier import SpacyClassifier
+
+        locales = ensure_models(settings, progress=_progress())
+        classifier = SpacyClassifier.load(settings.models_dir, locales)
+
+    async def run_all() -> list[dict[str, object]]:
+        results = []
+        try:
+            for locale, path in targets:
+                examples = read_nlu_file(path)
+                decisions = await decide_all(
+                    classifier,
+                    net,
+                    [e.text for e in examples],
+                    locale,
+                    self_harm_floor=settings.self_harm_floor,
+                    escalate_mass_floor=settings.escalate_mass_floor,
+                )
+                ev = score(
+                    examples,
+                    decisions,
+                    clarify_below=settings.clarify_below,
+                    engine=args.engine,
+                    locale=locale,
+                )
+                if args.confusion:
+                    target = Path(args.confusion)
+                    if len(targets) > 1:
+                        target = target.with_name(f"{target.stem}-{locale}{target.suffix}")
+                    save_confusion_png(ev, target)
+                if not args.json:
+                    print(format_report(ev) + "\n")
+                results.append(ev.as_dict())
+        finally:
+            if rasa is not None:
+                await rasa.aclose()
+        return results
+
+    try:
+        results = asyncio.run(run_all())
+    except Exception as error:
+        from nlu.rasa_classifier import RasaUnavailable
+
+        if isinstance(error, RasaUnavailable):
+            raise CliError(f"Rasa could not be evaluated: {error}") from None
+        raise
+    if args.json:
+        print(json.dumps(results if len(results) != 1 else results[0], indent=2))
+    return 0
+
+
+# -- rasa -------------------------------------------------------------------------------
+
+
+def _rasa_locales(settings: Settings, locale: str | None) -> list[str]:
+    from nlu.training_data import available_locales
+
+    return [locale] if locale else available_locales(settings.nlu_data_dir)
+
+
+def cmd_rasa_setup(args: argparse.Namespace) -> int:
+    """Create Rasa's own Python 3.10 environment and install Rasa 3.6 into it."""
+    from nlu import rasa_server
+
+    settings = _settings()
+    try:
+        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python)
+    except rasa_server.RasaSetupError as error:
+        raise CliError(str(error)) from None
+    print(f"Rasa {rasa_server.RASA_VERSION} is ready in {env.venv}")
+    return 0
+
+
+def cmd_rasa_train(args: argparse.Namespace) -> int:
+    """Train one Rasa NLU model per locale from nlu/data (sets Rasa up first if needed)."""
+    from nlu import rasa_server
+
+    settings = _settings()
+    try:
+        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+        for locale in _rasa_locales(settings, args.locale):
+            print(f"training the Rasa model for {locale}...", flush=True)
+            path, seconds = rasa_server.train(
+                env, settings.nlu_dir, settings.models_dir, locale, force=args.force
+            )
+            note = f"{seconds:.0f} s" if seconds else "already current"
+            print(f"{locale}: {path} ({note})")
+    except rasa_server.RasaSetupError as error:
+        raise CliError(str(error)) from None
+    return 0
+
+
+def cmd_rasa_validate(args: argparse.Namespace) -> int:
+    """Run `rasa data validate` on each locale's training data."""
+    from nlu import rasa_server
+
+    settings = _settings()
+    try:
+        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+    except rasa_server.RasaSetupError as error:
+        raise CliError(str(error)) from None
+    failed = False
+    for locale in _rasa_locales(settings, args.locale):
+        result = rasa_server.validate(env, settings.nlu_dir, locale)
+        print(f"{locale}: {'valid' if result.returncode == 0 else 'INVALID'}")
+        if result.returncode != 0:
+            failed = True
+            print("\n".join((result.stdout + result.stderr).splitlines()[-20:]))
+    return 1 if failed else 0
+
+
+def cmd_rasa_serve(args: argparse.Namespace) -> int:
+    """Serve one Rasa model per locale on 127.0.0.1 (`rasa run --enable-api`) until Ctrl-C."""
+    import signal
+    import time
+
+    from nlu import rasa_server
+
+    settings = _settings()
+    processes = []
+    try:
+        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+        urls = []
+        for offset, locale in enumerate(_rasa_locales(settings, args.locale)):
+            model, _ = rasa_server.train(env, settings.nlu_dir, settings.models_dir, locale)
+            port = args.port + offset
+            log = settings.data_dir / f"rasa-{locale}.log"
+            process = rasa_server.serve(env, model, port=port, host=args.host, log_file=log)
+            processes.append(process)
+            url = f"http://{args.host}:{port}"
+            rasa_server.wait_ready(url, process=process)
+            urls.append(f"{locale}={url}")
+            print(f"{locale}: serving at {url} (log: {log})", flush=True)
+        print(f'\nexport SAFEBOT_RASA_URL="{";".join(urls)}"\nPress Ctrl-C to stop.', flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        raise CliError("a Rasa server stopped; see its log in the data directory")
+    except rasa_server.RasaSetupError as error:
+        raise CliError(str(error)) from None
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except Exception:
+                process.kill()
 
 
 # -- content ------------------------------------------------------------------------------
@@ -202,12 +414,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help=cmd_train.__doc__)
     train.add_argument("--locale", default=None)
-    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
     train.set_defaults(func=cmd_train)
 
     classify = sub.add_parser("classify", help=cmd_classify.__doc__)
     classify.add_argument("--locale", default="en")
+    classify.add_argument("--engine", choices=["spacy", "rasa"], default="spacy")
+    classify.add_argument("--rasa-url", default=None)
     classify.set_defaults(func=cmd_classify)
+
+    evaluate = sub.add_parser("evaluate", help=cmd_evaluate.__doc__)
+    evaluate.add_argument(
+        "files", nargs="*", help="test files (default: nlu/tests/<locale>/test_nlu.yml)"
+    )
+    evaluate.add_argument("--engine", choices=["spacy", "rasa"], default="spacy")
+    evaluate.add_argument("--locale", default=None)
+    evaluate.add_argument("--rasa-url", default=None)
+    evaluate.add_argument("--json", action="store_true", help="print JSON for machines")
+    evaluate.add_argument("--confusion", default=None, help="save the confusion matrix as this PNG")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    rasa = sub.add_parser("rasa", help="set up, train, validate and serve Rasa (Python 3.10)")
+    rasa_sub = rasa.add_subparsers(dest="rasa_command", required=True)
+    rasa_setup = rasa_sub.add_parser("setup", help=cmd_rasa_setup.__doc__)
+    rasa_setup.set_defaults(func=cmd_rasa_setup)
+    rasa_train = rasa_sub.add_parser("train", help=cmd_rasa_train.__doc__)
+    rasa_train.add_argument("--locale", default=None)
+    rasa_train.add_argument("--force", action="store_true", help="train even if current")
+    rasa_train.set_defaults(func=cmd_rasa_train)
+    rasa_validate = rasa_sub.add_parser("validate", help=cmd_rasa_validate.__doc__)
+    rasa_validate.add_argument("--locale", default=None)
+    rasa_validate.set_defaults(func=cmd_rasa_validate)
+    rasa_serve = rasa_sub.add_parser("serve", help=cmd_rasa_serve.__doc__)
+    rasa_serve.add_argument("--locale", default=None)
+    rasa_serve.add_argument("--host", default="127.0.0.1")
+    rasa_serve.add_argument("--port", type=int, default=5005)
+    rasa_serve.set_defaults(func=cmd_rasa_serve)
 
     content = sub.add_parser("content", help="work with the curated content")
     content_sub = content.add_subparsers(dest="content_command", required=True)

@@ -15,6 +15,7 @@ from bot.messages import Button, Incoming, IncomingKind, Reply
 from bot.profile import Profile
 from bot.rendering import (
     country_buttons,
+    helpline_lines,
     render_answer,
     talk_button,
     topic_buttons,
@@ -121,14 +122,25 @@ class Engine:
             return self._turn(lc, [reply], profile, EventRecord(kind="text"))
         verdict = self.net.check(text[:_MAX_NET_CHARS], lc.locale)
         result = await self.classifier.classify(text[: self.settings.max_classify_chars], lc.locale)
-        decision = decide(result, verdict, self_harm_floor=self.settings.self_harm_floor)
+        decision = decide(
+            result,
+            verdict,
+            self_harm_floor=self.settings.self_harm_floor,
+            escalate_mass_floor=self.settings.escalate_mass_floor,
+        )
         band = self.band(decision.confidence)
         if needs_clarification(decision, clarify_below=self.settings.clarify_below):
-            reply = Reply(lc.text("clarify"), topic_buttons(lc))
+            text = lc.text("clarify")
+            escalation = Escalation.NONE
+            if decision.escalate:  # unsure, but possibly serious: a person is one look away
+                escalation = Escalation.HELPLINE
+                text += "\n\n" + helpline_lines(lc, content.country(profile.country), escalation)
+            reply = Reply(text, topic_buttons(lc))
             event = EventRecord(
                 kind="text",
                 intent=decision.intent,
                 confidence_band=band,
+                escalation=escalation.value,
                 engine=decision.engine,
                 clarified=True,
             )

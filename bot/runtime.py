@@ -20,7 +20,7 @@ from bot.storage.profiles import ProfileStore
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import RasaClassifier, WithFallback, parse_urls
-from nlu.spacy_classifier import SpacyClassifier, is_current, train_locale
+from nlu.spacy_classifier import DEFAULT_EPOCHS, SpacyClassifier, is_current, train_locale
 from nlu.training_data import available_locales
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def ensure_models(
         if is_current(settings.models_dir, settings.nlu_data_dir, locale):
             continue
         logger.info("training the %s classifier (first start or changed data)", locale)
-        epochs = 20
+        epochs = DEFAULT_EPOCHS
 
         def on_epoch(epoch: int, _loss: float, locale: str = locale, epochs: int = epochs) -> None:
             if progress is not None:
@@ -67,7 +67,9 @@ def ensure_models(
     return locales
 
 
-def build_classifier(settings: Settings, locales: list[str]) -> tuple[Classifier, RasaClassifier | None]:
+def build_classifier(
+    settings: Settings, locales: list[str]
+) -> tuple[Classifier, RasaClassifier | None]:
     """The embedded classifier, or Rasa with the embedded one as fallback when configured."""
     embedded = SpacyClassifier.load(
         settings.models_dir, locales, default_locale=settings.default_locale
@@ -134,6 +136,4 @@ def build_runtime(
         events=events,
         pseudonymize=Pseudonymizer(pseudonym_key),
     )
-    return Runtime(
-        settings=settings, service=service, events=events, database=database, rasa=rasa
-    )
+    return Runtime(settings=settings, service=service, events=events, database=database, rasa=rasa)

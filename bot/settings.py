@@ -30,12 +30,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Classification thresholds: below ``clarify_below`` the child is asked with buttons.
-    clarify_below: float = 0.45
+    clarify_below: float = 0.3
     band_high: float = 0.8
-    band_medium: float = 0.45
+    band_medium: float = 0.5
     # A self_harm score at or above this leads to the crisis answer even when another
     # intent scores higher: a false alarm is kinder than a missed crisis.
     self_harm_floor: float = 0.3
+    # When grooming, intimate_images and self_harm together score at least this, the reply
+    # shows the helpline whatever the top intent is.
+    escalate_mass_floor: float = 0.4
     # How many replies after a crisis answer keep the helpline one tap away.
     crisis_follow_replies: int = 3
     # Longest text we classify; longer messages are still answered, never dropped.

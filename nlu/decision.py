@@ -29,11 +29,19 @@ class Decision:
         }
 
 
-def decide(result: IntentResult, verdict: NetVerdict, *, self_harm_floor: float) -> Decision:
+def decide(
+    result: IntentResult,
+    verdict: NetVerdict,
+    *,
+    self_harm_floor: float,
+    escalate_mass_floor: float = 1.01,
+) -> Decision:
     """Apply the safety net on top of any classifier.
 
     The crisis net wins over the classifier; a self_harm score above the floor wins
     over a higher-scoring intent, because a missed crisis costs more than a false alarm.
+    When the escalating intents together score at least ``escalate_mass_floor``, the
+    helpline is shown whatever the top intent is.
     """
     if verdict.crisis:
         return Decision(
@@ -53,6 +61,8 @@ def decide(result: IntentResult, verdict: NetVerdict, *, self_harm_floor: float)
         # the classifier made of it.
         intent = "cyberbullying"
     escalate = intent in ESCALATING_INTENTS or (intent == "cyberbullying" and verdict.threat)
+    if sum(result.score(name) for name in ESCALATING_INTENTS) >= escalate_mass_floor:
+        escalate = True
     return Decision(
         intent=intent,
         confidence=confidence,
@@ -70,6 +80,6 @@ def needs_clarification(decision: Decision, *, clarify_below: float) -> bool:
     return decision.intent != CRISIS_INTENT and decision.confidence < clarify_below
 
 
-def shows_escalation(decision: Decision, *, clarify_below: float) -> bool:
-    """Whether the reply to this decision shows a helpline."""
-    return decision.escalate and not needs_clarification(decision, clarify_below=clarify_below)
+def shows_escalation(decision: Decision) -> bool:
+    """Whether the reply to this decision shows a helpline (clarifying questions included)."""
+    return decision.escalate

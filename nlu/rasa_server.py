@@ -7,6 +7,8 @@ calls over HTTP.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from nlu.training_data import fingerprint
 
 RASA_VERSION = "3.6.21"
 PYTHON_SERIES = "3.10"
@@ -139,10 +143,37 @@ def config_file(nlu_dir: Path, locale: str) -> Path:
     return specific if specific.is_file() else nlu_dir / "config.yml"
 
 
-def train(rasa_env: RasaEnv, nlu_dir: Path, models_dir: Path, locale: str) -> tuple[Path, float]:
-    """Train a locale's NLU model with ``rasa train nlu``; returns the file and the seconds taken."""
+def _fingerprint(nlu_dir: Path, locale: str) -> str:
+    digest = hashlib.sha256(RASA_VERSION.encode())
+    digest.update(config_file(nlu_dir, locale).read_bytes())
+    digest.update((nlu_dir / "domain.yml").read_bytes())
+    digest.update(fingerprint(nlu_dir / "data" / locale).encode())
+    return digest.hexdigest()
+
+
+def is_trained(nlu_dir: Path, models_dir: Path, locale: str) -> bool:
+    """Whether a model trained from the current data and config exists."""
+    target = model_file(models_dir, locale)
+    stamp = target.with_suffix(".json")
+    if not target.is_file() or not stamp.is_file():
+        return False
+    try:
+        return json.loads(stamp.read_text())["fingerprint"] == _fingerprint(nlu_dir, locale)
+    except (ValueError, KeyError):
+        return False
+
+
+def train(
+    rasa_env: RasaEnv, nlu_dir: Path, models_dir: Path, locale: str, *, force: bool = False
+) -> tuple[Path, float]:
+    """Train a locale's NLU model with ``rasa train nlu`` unless a current one exists.
+
+    Returns the model file and the seconds training took (0 when it was already current).
+    """
     models_dir.mkdir(parents=True, exist_ok=True)
     target = model_file(models_dir, locale)
+    if not force and is_trained(nlu_dir, models_dir, locale):
+        return target, 0.0
     started = time.perf_counter()
     result = subprocess.run(
         [
@@ -169,7 +200,11 @@ def train(rasa_env: RasaEnv, nlu_dir: Path, models_dir: Path, locale: str) -> tu
     if result.returncode != 0 or not target.is_file():
         tail = "\n".join(result.stdout.splitlines()[-15:] + result.stderr.splitlines()[-15:])
         raise RasaSetupError(f"rasa train failed for {locale}:\n{tail}")
-    return target, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    target.with_suffix(".json").write_text(
+        json.dumps({"fingerprint": _fingerprint(nlu_dir, locale), "seconds": round(seconds, 1)})
+    )
+    return target, seconds
 
 
 def validate(rasa_env: RasaEnv, nlu_dir: Path, locale: str) -> subprocess.CompletedProcess[str]:
@@ -196,7 +231,12 @@ def validate(rasa_env: RasaEnv, nlu_dir: Path, locale: str) -> subprocess.Comple
 
 
 def serve(
-    rasa_env: RasaEnv, model: Path, *, port: int, host: str = "127.0.0.1", log_file: Path | None = None
+    rasa_env: RasaEnv,
+    model: Path,
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    log_file: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``rasa run --enable-api`` on host:port; returns the process (not yet ready)."""
     output = log_file.open("ab") if log_file else subprocess.DEVNULL
@@ -219,7 +259,9 @@ def serve(
     )
 
 
-def wait_ready(url: str, *, timeout: float = 120.0, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_ready(
+    url: str, *, timeout: float = 120.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     """Wait until the server answers ``/model/parse``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -233,4 +275,3 @@ def wait_ready(url: str, *, timeout: float = 120.0, process: subprocess.Popen[by
             pass
         time.sleep(0.5)
     raise RasaSetupError(f"the Rasa server at {url} did not become ready in {timeout:.0f} s")
-

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings
 from nlu.spacy_classifier import train_locale
+from nlu.training_data import available_locales
 
 TEST_KEY = SecretStr("k" * 16 + "test-pseudonym-key-for-tests-only")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -24,9 +25,11 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The English classifier, trained once from the repository's data."""
+    """The classifiers of every locale, trained once from the repository's data."""
     directory = tmp_path_factory.mktemp("models")
-    train_locale(PROJECT_ROOT / "nlu" / "data", directory, "en")
+    data = PROJECT_ROOT / "nlu" / "data"
+    for locale in available_locales(data):
+        train_locale(data, directory, locale)
     return directory
 
 

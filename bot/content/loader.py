@@ -206,7 +206,11 @@ def _load_countries(c: _Collector) -> dict[str, Country]:
         if "fallback" in entry:
             note = c.text(path, entry, "note")
             if "helplines" in entry or "emergency" in entry:
-                c.error(path, line, f"{code}: use either 'fallback' or 'helplines' and 'emergency', not both")
+                c.error(
+                    path,
+                    line,
+                    f"{code}: use either 'fallback' or 'helplines' and 'emergency', not both",
+                )
             fallbacks.append((code, line, str(entry["fallback"]), note))
             continue
         helplines: list[Helpline] = []

@@ -1,0 +1,201 @@
+"""Evaluate a classifier plus the crisis net the way the bot uses them.
+
+Besides accuracy and F1, two figures matter most for children:
+
+* **risk recall**: of the messages whose intent escalates (self_harm, grooming,
+  intimate_images), the share whose reply shows a helpline;
+* **false-crisis rate**: of the messages that are not about self-harm, the share that
+  would get the crisis answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nlu.classifier import Classifier
+from nlu.crisis import CrisisNet
+from nlu.decision import Decision, decide, needs_clarification, shows_escalation
+from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, INTENTS
+from nlu.training_data import Example
+
+CLARIFY = "(clarify)"
+
+
+@dataclass(frozen=True)
+class IntentScores:
+    """Precision, recall and F1 of one intent."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass
+class Evaluation:
+    """All figures of one evaluation run."""
+
+    engine: str
+    locale: str
+    examples: int
+    accuracy: float
+    macro_f1: float
+    risk_recall: float
+    false_crisis_rate: float
+    clarification_rate: float
+    per_intent: dict[str, IntentScores]
+    labels: list[str]
+    confusion: list[list[int]]
+    self_harm_missed: list[str] = field(default_factory=list)
+    risk_missed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready form."""
+        return asdict(self)
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def score(
+    examples: Sequence[Example],
+    decisions: Sequence[Decision],
+    *,
+    clarify_below: float,
+    engine: str,
+    locale: str,
+) -> Evaluation:
+    """Compute every figure from gold examples and the decisions the bot would take."""
+    gold = [e.intent for e in examples]
+    predicted = [
+        CLARIFY if needs_clarification(d, clarify_below=clarify_below) else d.intent
+        for d in decisions
+    ]
+    per_intent: dict[str, IntentScores] = {}
+    for intent in INTENTS:
+        tp = sum(g == p == intent for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == intent != g for g, p in zip(gold, predicted, strict=True))
+        support = gold.count(intent)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / support if support else 0.0
+        per_intent[intent] = IntentScores(precision, recall, _f1(precision, recall), support)
+    present = [i for i in INTENTS if per_intent[i].support]
+    macro = sum(per_intent[i].f1 for i in present) / len(present) if present else 0.0
+    accuracy = (
+        sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
+    )
+
+    risky = [i for i, g in enumerate(gold) if g in ESCALATING_INTENTS]
+    escalated = [shows_escalation(decisions[i]) for i in risky]
+    risk_recall = sum(escalated) / len(risky) if risky else 1.0
+    calm = [i for i, g in enumerate(gold) if g != CRISIS_INTENT]
+    false_crisis = sum(predicted[i] == CRISIS_INTENT for i in calm) / len(calm) if calm else 0.0
+
+    labels = [*INTENTS, CLARIFY]
+    index = {label: n for n, label in enumerate(labels)}
+    confusion = [[0] * len(labels) for _ in INTENTS]
+    for g, p in zip(gold, predicted, strict=True):
+        if g in index:
+            confusion[index[g]][index[p]] += 1
+    return Evaluation(
+        engine=engine,
+        locale=locale,
+        examples=len(gold),
+        accuracy=accuracy,
+        macro_f1=macro,
+        risk_recall=risk_recall,
+        false_crisis_rate=false_crisis,
+        clarification_rate=predicted.count(CLARIFY) / len(predicted) if predicted else 0.0,
+        per_intent=per_intent,
+        labels=labels,
+        confusion=confusion,
+        self_harm_missed=[
+            examples[i].text
+            for i, g in enumerate(gold)
+            if g == CRISIS_INTENT and predicted[i] != CRISIS_INTENT
+        ],
+        risk_missed=[examples[i].text for i, ok in zip(risky, escalated, strict=True) if not ok],
+    )
+
+
+async def decide_all(
+    classifier: Classifier,
+    net: CrisisNet,
+    texts: Sequence[str],
+    locale: str,
+    *,
+    self_harm_floor: float,
+    escalate_mass_floor: float,
+    concurrency: int = 8,
+) -> list[Decision]:
+    """Run the classifier and the crisis net over many texts (a few at a time for HTTP)."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(text: str) -> Decision:
+        async with limit:
+            result = await classifier.classify(text, locale)
+        return decide(
+            result,
+            net.check(text, locale),
+            self_harm_floor=self_harm_floor,
+            escalate_mass_floor=escalate_mass_floor,
+        )
+
+    return list(await asyncio.gather(*(one(t) for t in texts)))
+
+
+def format_report(ev: Evaluation) -> str:
+    """A plain-text report."""
+    lines = [
+        f"Engine: {ev.engine}   locale: {ev.locale}   examples: {ev.examples}",
+        f"accuracy           {ev.accuracy:.3f}",
+        f"macro-F1           {ev.macro_f1:.3f}",
+        f"risk recall        {ev.risk_recall:.3f}   (escalating messages that showed a helpline)",
+        f"false-crisis rate  {ev.false_crisis_rate:.3f}   (other messages that got the crisis answer)",
+        f"clarification rate {ev.clarification_rate:.3f}   (asked with topic buttons)",
+        "",
+        f"{'intent':<18}{'precision':>10}{'recall':>8}{'F1':>8}{'n':>5}",
+    ]
+    for intent, s in ev.per_intent.items():
+        if s.support:
+            lines.append(
+                f"{intent:<18}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>8.3f}{s.support:>5}"
+            )
+    if ev.self_harm_missed:
+        lines += ["", "self_harm examples that did NOT reach the crisis answer:"]
+        lines += [f"  - {text}" for text in ev.self_harm_missed]
+    if ev.risk_missed:
+        lines += ["", "escalating examples that showed no helpline:"]
+        lines += [f"  - {text}" for text in ev.risk_missed]
+    return "\n".join(lines)
+
+
+def save_confusion_png(ev: Evaluation, path: Path) -> None:
+    """Draw the confusion matrix (rows: true intent, columns: what the bot did)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 7.5))
+    image = axes.imshow(ev.confusion, cmap="Blues")
+    axes.set_xticks(range(len(ev.labels)), ev.labels, rotation=60, ha="right")
+    axes.set_yticks(range(len(INTENTS)), list(INTENTS))
+    axes.set_xlabel("what the bot did")
+    axes.set_ylabel("true intent")
+    axes.set_title(f"{ev.engine} / {ev.locale}: macro-F1 {ev.macro_f1:.3f}")
+    peak = max((max(row) for row in ev.confusion), default=0) or 1
+    for r, row in enumerate(ev.confusion):
+        for c, value in enumerate(row):
+            if value:
+                colour = "white" if value > peak / 2 else "black"
+                axes.text(c, r, str(value), ha="center", va="center", color=colour, fontsize=8)
+    figure.colorbar(image, ax=axes, fraction=0.046)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
