@@ -96,8 +96,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train the embedded spaCy classifier from nlu/data."""
-    from nlu.spacy_classifier import train_locale
+    """Retrain the embedded classifier and compare it with the one in service."""
+    from nlu.crisis import CrisisNet
+    from nlu.retraining import Thresholds, format_comparison, retrain
     from nlu.training_data import available_locales
 
     settings = _settings()
@@ -105,21 +106,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     locales = [args.locale] if args.locale else available_locales(settings.nlu_data_dir)
     if not locales:
         raise CliError(f"No training data in {settings.nlu_data_dir}")
+    net = CrisisNet.from_dir(settings.crisis_rules_dir)
+    thresholds = Thresholds(
+        settings.clarify_below, settings.self_harm_floor, settings.escalate_mass_floor
+    )
     progress = _progress()
+    refused = False
     for locale in locales:
-        epochs = args.epochs
 
-        def on_epoch(epoch: int, _loss: float, locale: str = locale, epochs: int = epochs) -> None:
-            progress(locale, epoch + 1, epochs)
+        def on_epoch(epoch: int, _loss: float, locale: str = locale) -> None:
+            progress(locale, epoch + 1, DEFAULT_EPOCHS)
 
-        report = train_locale(
-            settings.nlu_data_dir, settings.models_dir, locale, epochs=epochs, on_epoch=on_epoch
+        result = retrain(
+            settings.nlu_dir,
+            settings.models_dir,
+            locale,
+            net,
+            thresholds,
+            force=args.force,
+            on_epoch=on_epoch,
         )
-        print(
-            f"{locale}: trained on {report.examples} examples in {report.seconds:.1f} s "
-            f"-> {report.path}"
-        )
-    return 0
+        print(format_comparison(result) + "\n")
+        refused = refused or not result.installed
+    return 1 if refused else 0
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -380,6 +389,54 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_content_preview(args: argparse.Namespace) -> int:
+    """Show an answer exactly as a child would see it (text and buttons)."""
+    from bot.console import render
+    from bot.content import load_content
+    from bot.conversation import Engine
+    from nlu.crisis import CrisisNet
+    from nlu.intents import INTENTS
+
+    settings = _settings()
+    directory = Path(args.directory) if args.directory else settings.content_dir
+    content, problems = load_content(directory)
+    if content is None:
+        for problem in problems:
+            if problem.severity == "error":
+                print(problem)
+        raise CliError("The content has errors; fix them before previewing (see above).")
+    if args.locale not in content.locales:
+        raise CliError(
+            f"No language '{args.locale}'; available: {', '.join(sorted(content.locales))}"
+        )
+    lc = content.locales[args.locale]
+    if args.intent not in lc.answers:
+        known = ", ".join(sorted(set(INTENTS) | set(lc.answers)))
+        raise CliError(f"No answer called '{args.intent}'. Known: {known}")
+    country = args.country.upper() if args.country else None
+    if country and country not in content.countries:
+        raise CliError(f"No country '{country}' in helplines.yml")
+
+    class _NoClassifier:
+        name = "preview"
+
+        async def classify(self, text: str, locale: str) -> object:
+            raise RuntimeError("preview does not classify")
+
+    engine = Engine(
+        content=content,
+        classifier=_NoClassifier(),  # type: ignore[arg-type]
+        net=CrisisNet({}),
+        settings=settings,
+    )
+    reply = engine.preview(args.intent, locale=args.locale, country=country)
+    text, _ = render([reply])
+    where = lc.country_names.get(country, country) if country else "no country chosen"
+    print(f"--- {args.intent} / {args.locale} / {where} ---\n")
+    print(text)
+    return 0
+
+
 # -- stats --------------------------------------------------------------------------------
 
 
@@ -414,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help=cmd_train.__doc__)
     train.add_argument("--locale", default=None)
-    train.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
+    train.add_argument("--force", action="store_true", help="install even if it is worse")
     train.set_defaults(func=cmd_train)
 
     classify = sub.add_parser("classify", help=cmd_classify.__doc__)
@@ -456,6 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = content_sub.add_parser("check", help=cmd_content_check.__doc__)
     check.add_argument("directory", nargs="?", default=None)
     check.set_defaults(func=cmd_content_check)
+    preview = content_sub.add_parser("preview", help=cmd_content_preview.__doc__)
+    preview.add_argument("intent", help="an intent or answer name, e.g. grooming")
+    preview.add_argument("--locale", default="en")
+    preview.add_argument("--country", default=None, help="two-letter code, e.g. GB")
+    preview.add_argument("--dir", dest="directory", default=None, help="a working copy of content/")
+    preview.set_defaults(func=cmd_content_preview)
 
     stats = sub.add_parser("stats", help=cmd_stats.__doc__)
     stats.set_defaults(func=cmd_stats)

@@ -114,6 +114,16 @@ class Engine:
             return turn
         return self._follow_up_crisis(content.locale(turn.locale, lc.locale), turn, profile)
 
+    def preview(self, intent: str, *, locale: str, country: str | None) -> Reply:
+        """The reply a child gets for a message classified as ``intent`` (for editors)."""
+        content = self.content
+        lc = content.locale(locale, self.settings.default_locale)
+        decision = Decision(intent=intent, confidence=1.0, escalate=intent in ESCALATING_INTENTS)
+        turn = self._answer_intent(
+            content, lc, decision, Profile(country=country), kind="preview", band=None
+        )
+        return turn.replies[0]
+
     # -- text -------------------------------------------------------------------------------
 
     async def _text(self, content: Content, lc: LocaleContent, text: str, profile: Profile) -> Turn:

@@ -13,6 +13,7 @@ from bot.chat_service import ChatService
 from bot.content import Content, load_content
 from bot.conversation import Engine
 from bot.pseudonym import Pseudonymizer
+from bot.reloader import Reloader
 from bot.settings import Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
@@ -91,13 +92,21 @@ class Runtime:
     events: EventLog
     database: DbEngine
     rasa: RasaClassifier | None = None
+    reloader: Reloader | None = None
 
     async def start(self) -> None:
-        """Start background work (the event log writer)."""
+        """Start background work: the event log writer and the content/model watcher."""
         await self.events.start()
+        if self.settings.reload_seconds > 0:
+            self.reloader = Reloader(
+                self.service.engine, self.settings, interval=self.settings.reload_seconds
+            )
+            self.reloader.start()
 
     async def aclose(self) -> None:
-        """Flush the event log and release the database."""
+        """Stop watching, flush the event log and release the database."""
+        if self.reloader is not None:
+            await self.reloader.stop()
         await self.events.aclose()
         if self.rasa is not None:
             await self.rasa.aclose()

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # A Python 3.10 interpreter for Rasa's own environment; found via PATH or pyenv if unset.
     rasa_python: str | None = None
 
+    # How often the running bot looks for published content and retrained models (0: never).
+    reload_seconds: float = 2.0
+
     # Event logging must never delay a reply.
     event_queue_size: int = 10_000
     db_timeout_seconds: float = 1.5

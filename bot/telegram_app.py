@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import traceback
 
 from telegram import (
@@ -173,6 +175,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _post_init(application: Application) -> None:
     runtime: Runtime = application.bot_data[_RUNTIME]
     await runtime.start()
+    reloader = runtime.reloader
+    if reloader is not None:
+        # `kill -HUP <pid>` publishes checked content at once, without waiting for the watcher.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_content)
     content = runtime.service.engine.content
     default = runtime.settings.default_locale
     for code, lc in sorted(content.locales.items()):

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from bot.content import rules
 from bot.content.model import (
     INTERNATIONAL,
     Answer,
@@ -22,17 +23,13 @@ from bot.content.model import (
     LocaleContent,
     Problem,
     Provenance,
+    Review,
     Route,
     Verification,
     Where,
 )
-from bot.content.ui_texts import (
-    ALLOWED_TAGS,
-    MAX_ANSWER_CHARS,
-    MAX_BUTTON_LABEL_CHARS,
-    REQUIRED_EXTRA_ANSWERS,
-    UI_TEXTS,
-)
+from bot.content.policy import Policy, Readability
+from bot.content.ui_texts import ALLOWED_TAGS, REQUIRED_EXTRA_ANSWERS, UI_TEXTS
 from bot.content.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 from nlu.intents import ESCALATING_INTENTS, INTENTS
 
@@ -87,6 +84,7 @@ class _Collector:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.policy = Policy()
 
     def where(self, path: Path, line: int) -> Where:
         try:
@@ -386,11 +384,11 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
     text = c.text(path, data, "text")
     what = f"answer '{answer_id}'"
     _check_html(c, path, data.line_of("text"), what, text)
-    if len(text) > MAX_ANSWER_CHARS:
+    if len(text) > c.policy.max_answer_chars:
         c.error(
             path,
             data.line_of("text"),
-            f"the text is {len(text)} characters long; keep it under {MAX_ANSWER_CHARS} so it fits a phone screen",
+            f"the text is {len(text)} characters long; keep it under {c.policy.max_answer_chars} so it fits a phone screen",
         )
     raw_escalation = c.text(path, data, "escalation")
     try:
@@ -433,20 +431,38 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
             continue
         label = c.text(path, item, "label")
         target = c.text(path, item, "answer")
-        if len(label) > MAX_BUTTON_LABEL_CHARS:
+        if len(label) > c.policy.max_button_chars:
             c.error(
                 path,
                 item.line_of("label"),
-                f"the button label '{label}' is longer than {MAX_BUTTON_LABEL_CHARS} characters",
+                f"the button label '{label}' is longer than {c.policy.max_button_chars} characters",
             )
         buttons.append(AnswerButton(label, target, c.where(path, item.line)))
     title = c.text(path, data, "title")
-    if len(title) > MAX_BUTTON_LABEL_CHARS:
+    if len(title) > c.policy.max_button_chars:
         c.error(
             path,
             data.line_of("title"),
-            f"the title is longer than {MAX_BUTTON_LABEL_CHARS} characters (it is used on a button)",
+            f"the title is longer than {c.policy.max_button_chars} characters (it is used on a button)",
         )
+    reviews: list[Review] = []
+    raw_reviews = data.get("reviews")
+    if raw_reviews is not None and not isinstance(raw_reviews, list):
+        c.error(
+            path, data.line_of("reviews"), "reviews must be a list of '- by: ... / on: YYYY-MM-DD'"
+        )
+        raw_reviews = []
+    for item in raw_reviews or []:
+        if not isinstance(item, LineDict) or not isinstance(item.get("on"), dt.date):
+            c.error(
+                path,
+                data.line_of("reviews"),
+                "each review needs 'by: <name>' and 'on: <date as YYYY-MM-DD>'",
+            )
+            continue
+        by = c.text(path, item, "by")
+        if by:
+            reviews.append(Review(by, item["on"]))
     return Answer(
         id=answer_id,
         title=title,
@@ -456,6 +472,8 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
         reporting=tuple(reporting),
         buttons=tuple(buttons),
         where=c.where(path, data.line),
+        text_line=data.line_of("text"),
+        reviews=tuple(reviews),
     )
 
 
@@ -478,6 +496,7 @@ def _load_locale(
     ui_path = directory / "ui.yml"
     ui_data = c.read(ui_path, f"The interface texts for '{locale}'")
     ui: dict[str, str] = {}
+    ui_lines: dict[str, int] = {}
     choices: list[str] = []
     topics: list[str] = []
     language_name = locale
@@ -492,6 +511,7 @@ def _load_locale(
             _check_placeholders(c, ui_path, texts.line_of(key), key, value)
             _check_html(c, ui_path, texts.line_of(key), f"'{key}'", value)
             ui[key] = value
+            ui_lines[key] = texts.line_of(key)
         for key in texts:
             if key not in UI_TEXTS:
                 c.warning(ui_path, texts.line_of(key), f"the text '{key}' is not used by the bot")
@@ -625,30 +645,119 @@ def _load_locale(
         topics=tuple(topics),
         language_name=language_name,
         where=c.where(ui_path, 1),
+        ui_lines=ui_lines,
     )
 
 
-def _locale_dirs(root: Path) -> Iterable[Path]:
-    return sorted(
-        p
-        for p in root.iterdir()
-        if (p.is_dir() and (p / "ui.yml").exists()) or (p.is_dir() and (p / "answers").is_dir())
+def _patterns(
+    c: _Collector, path: Path, table: Any, what: str
+) -> dict[str, tuple[re.Pattern[str], ...]]:
+    result: dict[str, tuple[re.Pattern[str], ...]] = {}
+    if not isinstance(table, LineDict):
+        return result
+    for locale, items in table.items():
+        compiled = []
+        for item in items if isinstance(items, list) else []:
+            try:
+                compiled.append(re.compile(str(item), re.IGNORECASE))
+            except re.error as error:
+                c.error(
+                    path,
+                    table.line_of(locale),
+                    f"{what} for '{locale}': the pattern {item!r} is not valid ({error})",
+                )
+        result[str(locale)] = tuple(compiled)
+    return result
+
+
+def _load_policy(c: _Collector) -> Policy:
+    path = c.root / "policy.yml"
+    data = c.read(path, "The content policy")
+    if data is None:
+        return Policy()
+    locales = _str_list(data.get("locales")) or ["en"]
+    readability: dict[str, Readability] = {}
+    table = data.get("readability")
+    if isinstance(table, LineDict):
+        for locale, entry in table.items():
+            if not isinstance(entry, LineDict) or entry.get("measure") not in rules.MEASURES:
+                names = ", ".join(sorted(rules.MEASURES))
+                c.error(
+                    path,
+                    table.line_of(locale),
+                    f"readability for '{locale}' needs a measure: one of {names}",
+                )
+                continue
+            readability[str(locale)] = Readability(
+                str(entry["measure"]), entry.get("max"), entry.get("min")
+            )
+    safe = data.get("safe_messaging")
+    safe = safe if isinstance(safe, LineDict) else LineDict()
+    hope = safe.get("hope_first")
+    return Policy(
+        locales=tuple(locales),
+        max_answer_chars=int(data.get("max_answer_chars", 700)),
+        max_button_chars=int(data.get("max_button_chars", 30)),
+        stale_after_days=int(data.get("stale_after_days", 365)),
+        two_reviewers_for=frozenset(_str_list(data.get("two_reviewers_for")) or ()),
+        readability=readability,
+        blame_phrases=_patterns(c, path, data.get("blame_phrases"), "blame_phrases"),
+        safe_messaging_for=frozenset(_str_list(safe.get("applies_to")) or ()),
+        forbidden_in_safe_messaging=_patterns(c, path, safe.get("forbidden"), "safe_messaging"),
+        hope_first={
+            str(k): tuple(str(w).lower() for w in v)
+            for k, v in (hope.items() if isinstance(hope, LineDict) else [])
+            if isinstance(v, list)
+        },
     )
 
 
-def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
+def _locale_dirs(c: _Collector) -> Iterable[Path]:
+    for locale in c.policy.locales:
+        directory = c.root / locale
+        if not (directory / "ui.yml").is_file():
+            c.problems.append(
+                Problem(
+                    None,
+                    f"policy.yml enables the language '{locale}', but {directory / 'ui.yml'} does not exist",
+                )
+            )
+            continue
+        yield directory
+    for directory in sorted(p for p in c.root.iterdir() if p.is_dir()):
+        if (directory / "ui.yml").is_file() and directory.name not in c.policy.locales:
+            c.problems.append(
+                Problem(
+                    None,
+                    f"the language folder '{directory.name}' is not listed in policy.yml 'locales', so the bot does not offer it",
+                    "warning",
+                )
+            )
+
+
+def load_content(
+    root: Path, *, today: dt.date | None = None
+) -> tuple[Content | None, list[Problem]]:
     """Load all content; returns it (or None when there are errors) and every problem found."""
     c = _Collector(root)
     if not root.is_dir():
         return None, [Problem(None, f"the content folder {root} does not exist")]
+    c.policy = _load_policy(c)
     countries = _load_countries(c)
     routes = _load_routes(c, countries)
     crc = _load_crc(c)
     locales: dict[str, LocaleContent] = {}
-    for directory in _locale_dirs(root):
+    for directory in _locale_dirs(c):
         loaded = _load_locale(c, directory, countries, routes, crc)
         if loaded is not None:
             locales[loaded.locale] = loaded
+    today = dt.date.today() if today is None else today
+    for lc in locales.values():
+        c.problems += rules.readability(c.policy, lc)
+        c.problems += rules.blame(c.policy, lc)
+        c.problems += rules.safe_messaging(c.policy, lc)
+        c.problems += rules.reviews(c.policy, lc, today)
+    c.problems += rules.helplines(c.policy, countries, today)
     if not locales:
         c.problems.append(
             Problem(None, f"no language folder (like {root / 'en'}) with a ui.yml was found")
@@ -663,5 +772,6 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
         crc_articles=crc,
         directory=root,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
+        policy=c.policy,
     )
     return content, c.problems

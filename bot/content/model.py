@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from bot.content.policy import Policy
+
 INTERNATIONAL = "INT"
 
 
@@ -139,6 +141,14 @@ class AnswerButton:
 
 
 @dataclass(frozen=True)
+class Review:
+    """Who reviewed an answer, and when."""
+
+    by: str
+    on: dt.date
+
+
+@dataclass(frozen=True)
 class Answer:
     """One curated answer, as an editor wrote it."""
 
@@ -150,6 +160,8 @@ class Answer:
     reporting: tuple[str, ...]
     buttons: tuple[AnswerButton, ...]
     where: Where
+    text_line: int = 0
+    reviews: tuple[Review, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,7 @@ class LocaleContent:
     topics: tuple[str, ...]
     language_name: str
     where: Where
+    ui_lines: dict[str, int] = field(default_factory=dict)
 
     def text(self, key: str, **values: str) -> str:
         """An interface text, with ``{placeholders}`` filled in."""
@@ -182,6 +195,7 @@ class Content:
     crc_articles: frozenset[int]
     directory: Path
     warnings: tuple[Problem, ...] = field(default=())
+    policy: Policy = field(default_factory=Policy)
 
     def country(self, code: str | None) -> Country:
         """A country's entry, or the international fallback."""

@@ -54,7 +54,3 @@ REQUIRED_EXTRA_ANSWERS: tuple[str, ...] = ("get_help",)
 
 #: Telegram HTML tags editors may use.
 ALLOWED_TAGS: frozenset[str] = frozenset({"b", "i", "a"})
-
-#: The longest answer text that still fits a phone screen with its helpline lines.
-MAX_ANSWER_CHARS = 700
-MAX_BUTTON_LABEL_CHARS = 30
