@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_VALUE = re.compile(r"[A-Za-z0-9_:]{1,60}")
 
 ANSWER = "a"  # a:<answer id>      show a curated answer
 TOPIC = "t"  # t:<intent>          the child picked a topic after a clarifying question
 COUNTRY = "c"  # c:<CC>|c:more|c:skip
 LANGUAGE = "l"  # l:<locale>
 CHECKIN = "ci"  # ci:ok|ci:no
+FEEDBACK = "h"  # h:y:<intent>|h:n:<intent>   "did this help?"
 MORE = "more"
 SKIP = "skip"
 OK = "ok"
@@ -34,8 +38,8 @@ def make(kind: str, value: str) -> str:
 def parse(payload: str) -> Action | None:
     """Parse a payload; None for anything we did not make."""
     kind, sep, value = payload.partition(":")
-    if not sep or kind not in {ANSWER, TOPIC, COUNTRY, LANGUAGE, CHECKIN} or not value:
+    if not sep or kind not in {ANSWER, TOPIC, COUNTRY, LANGUAGE, CHECKIN, FEEDBACK} or not value:
         return None
-    if len(value) > 60 or not value.replace("_", "").isalnum():
+    if not _VALUE.fullmatch(value):
         return None
     return Action(kind, value)

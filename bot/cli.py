@@ -522,6 +522,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help=cmd_stats.__doc__)
     stats.set_defaults(func=cmd_stats)
+
+    from bot.cli_admin import register_admin_commands
+
+    register_admin_commands(sub)
     return parser
 
 

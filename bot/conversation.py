@@ -15,6 +15,7 @@ from bot.messages import Button, Incoming, IncomingKind, Reply
 from bot.profile import Profile
 from bot.rendering import (
     country_buttons,
+    feedback_row,
     helpline_lines,
     render_answer,
     talk_button,
@@ -25,7 +26,7 @@ from bot.settings import Settings
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.decision import Decision, decide, needs_clarification
-from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS
+from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, RISK_INTENTS
 from nlu.normalize import normalize
 
 #: The safety net reads at most this much of a message (Telegram's own limit is 4096).
@@ -44,6 +45,7 @@ class EventRecord:
     crisis_net: bool = False
     engine: str | None = None
     clarified: bool = False
+    helpful: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,8 @@ class Engine:
         if decision.escalate and escalation is Escalation.NONE:
             escalation = Escalation.HELPLINE
         reply = render_answer(content, lc, answer, country=profile.country, escalation=escalation)
+        if decision.intent in RISK_INTENTS and decision.intent != CRISIS_INTENT:
+            reply = Reply(reply.text, (*reply.buttons, feedback_row(lc, decision.intent)))
         event = EventRecord(
             kind=kind,
             intent=decision.intent,
@@ -239,6 +243,17 @@ class Engine:
             return self._answer_intent(
                 content, lc, decision, profile, kind="button", band=None, button=payload
             )
+        if action.kind == actions.FEEDBACK:
+            verdict, _, intent = action.value.partition(":")
+            if verdict in ("y", "n") and intent in RISK_INTENTS:
+                helped = verdict == "y"
+                reply = (
+                    Reply(lc.text("feedback_thanks"))
+                    if helped
+                    else Reply(lc.text("feedback_sorry"), ((talk_button(lc),),))
+                )
+                event = EventRecord(kind="feedback", intent=intent, button="h", helpful=helped)
+                return self._turn(lc, [reply], profile, event)
         if action.kind == actions.CHECKIN and action.value == actions.OK:
             reply = Reply(lc.text("checkin_ok"), ((talk_button(lc),),))
             return self._turn(lc, [reply], profile, EventRecord(kind="button", button=payload))

@@ -108,6 +108,14 @@ def render_answer(
     return Reply("\n\n".join(parts), tuple((b,) for b in buttons))
 
 
+def feedback_row(lc: LocaleContent, intent: str) -> tuple[Button, ...]:
+    """The "did this help?" buttons under a topic answer."""
+    return (
+        Button(lc.text("button_helped"), action=f"{actions.FEEDBACK}:y:{intent}"),
+        Button(lc.text("button_not_helped"), action=f"{actions.FEEDBACK}:n:{intent}"),
+    )
+
+
 def topic_buttons(lc: LocaleContent) -> tuple[tuple[Button, ...], ...]:
     """One button per main topic, for the clarifying question and the menu."""
     rows = [

@@ -97,10 +97,10 @@ class Runtime:
     async def start(self) -> None:
         """Start background work: the event log writer and the content/model watcher."""
         await self.events.start()
+        self.reloader = Reloader(
+            self.service.engine, self.settings, interval=self.settings.reload_seconds
+        )
         if self.settings.reload_seconds > 0:
-            self.reloader = Reloader(
-                self.service.engine, self.settings, interval=self.settings.reload_seconds
-            )
             self.reloader.start()
 
     async def aclose(self) -> None:

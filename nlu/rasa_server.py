@@ -239,24 +239,29 @@ def serve(
     log_file: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``rasa run --enable-api`` on host:port; returns the process (not yet ready)."""
-    output = log_file.open("ab") if log_file else subprocess.DEVNULL
-    return subprocess.Popen(
-        [
-            str(rasa_env.rasa),
-            "run",
-            "--enable-api",
-            "--model",
-            str(model),
-            "--interface",
-            host,
-            "--port",
-            str(port),
-        ],
-        cwd=model.parent,
-        env=_env(),
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
+    command = [
+        str(rasa_env.rasa),
+        "run",
+        "--enable-api",
+        "--model",
+        str(model),
+        "--interface",
+        host,
+        "--port",
+        str(port),
+    ]
+    if log_file is None:
+        return subprocess.Popen(
+            command,
+            cwd=model.parent,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+    with log_file.open("ab") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command, cwd=model.parent, env=_env(), stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 def wait_ready(

@@ -161,3 +161,124 @@ def test_duplicate_key(editable: Path) -> None:
         f"ERROR content/en/answers/thanks.yml, line {last_line}: 'escalation' appears twice; "
         "only the last one would be used"
     ]
+
+
+# -- rules of the content policy (issue: content editors) ----------------------------------
+
+
+def warnings_of(directory: Path) -> list[str]:
+    return [str(p) for p in check_all(directory, RULES) if p.severity == "warning"]
+
+
+def set_text(path: Path, new_text: str) -> None:
+    """Replace an answer's text block, keeping the rest of the file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("text: |"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+    block = ["text: |", *("  " + part for part in new_text.splitlines())]
+    path.write_text("\n".join([*lines[:start], *block, *lines[end:]]) + "\n", encoding="utf-8")
+
+
+def test_blaming_phrase_is_refused(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    set_text(path, "You're welcome. You should have asked sooner, but I'm glad you did.")
+    assert messages(editable) == [
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'text: |')}: answer 'thanks' says "
+        '"You should have", which can sound like blaming the child; say what they can do now instead'
+    ]
+
+
+def test_not_your_fault_is_fine(editable: Path) -> None:
+    set_text(
+        editable / "en" / "answers" / "thanks.yml",
+        "It's not your fault. It is never your fault. Take care.",
+    )
+    assert messages(editable) == []
+
+
+def test_self_harm_answer_must_not_mention_methods(editable: Path) -> None:
+    path = editable / "en" / "answers" / "self_harm.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "Feelings like this can change", "Put away any pills. Feelings like this can change"
+        ),
+        encoding="utf-8",
+    )
+    assert messages(editable) == [
+        f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'text: |')}: answer 'self_harm' mentions "
+        '"pills"; safe-messaging rules forbid any detail about methods or places of self-harm'
+    ]
+
+
+def test_self_harm_answer_must_lead_with_hope_and_help(editable: Path) -> None:
+    path = editable / "en" / "answers" / "self_harm.yml"
+    set_text(
+        path,
+        "Read this carefully. This is very serious.\nCall the number below if you can. A person there can help.",
+    )
+    assert messages(editable) == [
+        f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'text: |')}: answer 'self_harm' should start "
+        "with hope and help (for example: glad, help, matter) in its first two sentences"
+    ]
+
+
+def test_hard_to_read_answer_is_refused(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    set_text(
+        path,
+        "Notwithstanding considerable organisational complexities, comprehensive institutional responsibilities regarding confidentiality are systematically acknowledged.",
+    )
+    found = messages(editable)
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'text: |')}: answer 'thanks' is too hard to read for ages 9-13 (flesch_kincaid_grade "
+    )
+    assert found[0].endswith("the limit is 7.5); use shorter sentences and simpler words")
+
+
+def test_every_answer_needs_a_review(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("reviews:")
+    path.write_text(text[:start] + "reviews: []\n", encoding="utf-8")
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' has no review; add 'reviews:' with who checked it and when"
+    ]
+
+
+def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("reviews:")
+    path.write_text(
+        text[:start]
+        + "reviews:\n  - by: Ana\n    on: 2026-11-20\n  - by: ana\n    on: 2026-11-21\n",
+        encoding="utf-8",
+    )
+    assert messages(editable) == [
+        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and needs two "
+        "different reviewers before it can be published (it has 1)"
+    ]
+
+
+def test_stale_helpline_is_a_warning_not_an_error(editable: Path) -> None:
+    path = editable / "helplines.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("checked_on: 2026-11-23", "checked_on: 2024-01-02", 1), encoding="utf-8"
+    )
+    assert messages(editable) == []
+    found = [w for w in warnings_of(editable) if "last checked" in w]
+    assert found == [
+        f"WARNING content/helplines.yml, line {line_of(path, 'name: Childline')}: GB helpline 'Childline' was last "
+        f"checked {(__import__('datetime').date.today() - __import__('datetime').date(2024, 1, 2)).days} days ago; "
+        "check it again on the operator's site and update checked_on"
+    ]
+
+
+def test_enabled_language_must_exist(editable: Path) -> None:
+    replace(editable / "policy.yml", "locales: [en, ru, uk, tr]", "locales: [en, ru, uk, tr, kk]")
+    assert messages(editable) == [
+        f"ERROR policy.yml enables the language 'kk', but {editable / 'kk' / 'ui.yml'} does not exist"
+    ]

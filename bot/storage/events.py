@@ -84,6 +84,7 @@ class EventLog:
                 "crisis_net": item.record.crisis_net,
                 "clarified": item.record.clarified,
                 "engine": item.record.engine,
+                "helpful": item.record.helpful,
             }
             for item in batch
         ]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, MetaData, SmallInteger, String
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -42,11 +51,52 @@ class Event(Base):
     crisis_net: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     clarified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     engine: Mapped[str | None] = mapped_column(String(16))
+    #: The child's answer to "did this help?" (a feedback event), else None.
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         Index("ix_events_hour", "hour"),
         Index("ix_events_pseudonym", "pseudonym"),
+        Index("ix_events_intent_hour", "intent", "hour"),
     )
+
+
+class Reviewer(Base):
+    """A person allowed to read the anonymised statistics."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ReviewerSession(Base):
+    """A logged-in browser; only a hash of the cookie's token is stored."""
+
+    __tablename__ = "reviewer_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("reviewers.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LoginAttempt(Base):
+    """A failed login, by username and by client address, for rate limiting."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
 
 
 class ProfileRow(Base):
