@@ -27,6 +27,7 @@ from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.decision import Decision, decide, needs_clarification
 from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, RISK_INTENTS
+from nlu.language_id import LanguageIdentifier
 from nlu.normalize import normalize
 
 #: The safety net reads at most this much of a message (Telegram's own limit is 4096).
@@ -69,18 +70,22 @@ class Engine:
         classifier: Classifier,
         net: CrisisNet,
         settings: Settings,
+        language_id: LanguageIdentifier | None = None,
     ) -> None:
         self.content = content
         self.classifier = classifier
         self.net = net
         self.settings = settings
+        self.language_id = language_id
 
     def replace_content(self, content: Content) -> None:
         """Serve new (already checked) content from the next message on."""
         self.content = content
 
-    def resolve_locale(self, profile: Profile, language_code: str | None) -> str:
-        """The child's chosen language, else Telegram's language, else the default."""
+    def resolve_locale(
+        self, profile: Profile, language_code: str | None, detected: str | None = None
+    ) -> str:
+        """The child's chosen language, else Telegram's, else the text's, else the default."""
         available = self.content.locales
         if profile.locale is not None and profile.locale in available:
             return profile.locale
@@ -88,7 +93,16 @@ class Engine:
             code = language_code.replace("_", "-").split("-")[0].lower()
             if code in available:
                 return code
+        if detected is not None and detected in available:
+            return detected
         return self.settings.default_locale
+
+    def detect(self, incoming: Incoming) -> str | None:
+        """The language of a longer text message, when the model is sure."""
+        if incoming.kind is not IncomingKind.TEXT or self.language_id is None:
+            return None
+        found = self.language_id.detect(incoming.text[: self.settings.max_classify_chars])
+        return found.locale if found is not None and found.locale in self.content.locales else None
 
     def band(self, confidence: float) -> str:
         """The confidence band logged instead of the raw score."""
@@ -101,7 +115,8 @@ class Engine:
     async def handle(self, incoming: Incoming, profile: Profile) -> Turn:
         """Answer one incoming message."""
         content = self.content  # one consistent snapshot for the whole turn
-        locale = self.resolve_locale(profile, incoming.language_code)
+        detected = self.detect(incoming)
+        locale = self.resolve_locale(profile, incoming.language_code, detected)
         lc = content.locale(locale, self.settings.default_locale)
         if incoming.kind is IncomingKind.COMMAND:
             turn = self._command(content, lc, incoming.payload, profile)
@@ -111,7 +126,17 @@ class Engine:
             reply = Reply(lc.text("media"), topic_buttons(lc))
             turn = self._turn(lc, [reply], profile, EventRecord(kind="media"))
         else:
-            turn = await self._text(content, lc, incoming.text, profile)
+            turn = await self._text(content, lc, incoming.text, profile, detected or lc.locale)
+            if detected is not None and detected != lc.locale and turn.replies:
+                # Understood in the language it was written in; answered in the child's
+                # language, with one tap to switch.
+                other = content.locales[detected]
+                offer = Button(
+                    f"🌐 {other.language_name}", action=actions.make(actions.LANGUAGE, detected)
+                )
+                replies = list(turn.replies)
+                replies[0] = Reply(replies[0].text, (*replies[0].buttons, (offer,)))
+                turn = dataclasses.replace(turn, replies=tuple(replies))
         if turn.forget:
             return turn
         return self._follow_up_crisis(content.locale(turn.locale, lc.locale), turn, profile)
@@ -128,12 +153,16 @@ class Engine:
 
     # -- text -------------------------------------------------------------------------------
 
-    async def _text(self, content: Content, lc: LocaleContent, text: str, profile: Profile) -> Turn:
+    async def _text(
+        self, content: Content, lc: LocaleContent, text: str, profile: Profile, written_in: str
+    ) -> Turn:
         if not normalize(text):
             reply = Reply(lc.text("empty"), topic_buttons(lc))
             return self._turn(lc, [reply], profile, EventRecord(kind="text"))
-        verdict = self.net.check(text[:_MAX_NET_CHARS], lc.locale)
-        result = await self.classifier.classify(text[: self.settings.max_classify_chars], lc.locale)
+        verdict = self.net.check(text[:_MAX_NET_CHARS], written_in)
+        result = await self.classifier.classify(
+            text[: self.settings.max_classify_chars], written_in
+        )
         decision = decide(
             result,
             verdict,

@@ -14,19 +14,20 @@ _ALWAYS_OPEN = {"24/7", "24 h", "24h", "24 hours"}
 
 def _helpline_line(lc: LocaleContent, helpline: Helpline) -> str:
     details = []
+    name, hours, chat = (helpline.shown(lc.locale, key) for key in ("name", "hours", "chat"))
     if helpline.free:
         details.append(lc.text("free"))
-    if helpline.hours:
-        if helpline.hours.strip().lower() in _ALWAYS_OPEN:
+    if hours:
+        if hours.strip().lower() in _ALWAYS_OPEN:
             details.append(lc.text("open_247"))
         else:
-            details.append(lc.text("hours", hours=escape(helpline.hours)))
-    contact = helpline.phone or helpline.url or helpline.chat
-    line = f"• <b>{escape(helpline.name)}</b>: {escape(contact)}"
+            details.append(lc.text("hours", hours=escape(hours)))
+    contact = helpline.phone or helpline.url or chat
+    line = f"• <b>{escape(name)}</b>: {escape(contact)}"
     if details:
         line += f" ({', '.join(details)})"
-    if helpline.chat and helpline.chat != contact:
-        line += f"\n  {escape(helpline.chat)}"
+    if chat and chat != contact:
+        line += f"\n  {escape(chat)}"
     return line
 
 
@@ -59,7 +60,7 @@ def helpline_buttons(lc: LocaleContent, country: Country) -> list[Button]:
     child = country.child_helpline
     if child is None or not child.url:
         return []
-    return [Button(lc.text("button_website", name=child.name), url=child.url)]
+    return [Button(lc.text("button_website", name=child.shown(lc.locale, "name")), url=child.url)]
 
 
 def reporting_lines(

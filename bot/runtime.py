@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
 from bot.storage.profiles import ProfileStore
+from nlu import language_id
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import RasaClassifier, WithFallback, parse_urls
@@ -65,6 +66,9 @@ def ensure_models(
         train_locale(
             settings.nlu_data_dir, settings.models_dir, locale, epochs=epochs, on_epoch=on_epoch
         )
+    if len(locales) > 1 and not language_id.is_current(settings.models_dir, settings.nlu_data_dir):
+        logger.info("training the language identifier")
+        language_id.train(settings.nlu_data_dir, settings.models_dir)
     return locales
 
 
@@ -137,7 +141,16 @@ def build_runtime(
                 "SAFEBOT_DATABASE_URL and that the database server is running."
             ) from None
     sessions = session_factory(database)
-    engine = Engine(content=content, classifier=classifier, net=net, settings=settings)
+    identifier = (
+        language_id.LanguageIdentifier.load(settings.models_dir) if len(locales) > 1 else None
+    )
+    engine = Engine(
+        content=content,
+        classifier=classifier,
+        net=net,
+        settings=settings,
+        language_id=identifier,
+    )
     events = EventLog(sessions, max_queue=settings.event_queue_size)
     service = ChatService(
         engine=engine,

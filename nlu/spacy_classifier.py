@@ -78,13 +78,43 @@ def _blank(locale: str) -> Language:
         return spacy.blank("xx")
 
 
-def _to_spacy(nlp: Language, examples: Iterable[Example]) -> list[SpacyExample]:
+def _to_spacy(
+    nlp: Language, examples: Iterable[Example], labels: tuple[str, ...]
+) -> list[SpacyExample]:
     out = []
     for example in examples:
         doc = nlp.make_doc(normalize(example.text))
-        cats = {intent: float(intent == example.intent) for intent in INTENTS}
+        cats = {label: float(label == example.intent) for label in labels}
         out.append(SpacyExample.from_dict(doc, {"cats": cats}))
     return out
+
+
+def train_textcat(
+    examples: list[Example],
+    labels: tuple[str, ...],
+    lang: str,
+    *,
+    epochs: int = DEFAULT_EPOCHS,
+    seed: int = SEED,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> Language:
+    """Train an exclusive-class text categoriser; reproducible for a given seed."""
+    fix_random_seed(seed)
+    rng = random.Random(seed)
+    nlp = _blank(lang)
+    textcat: Any = nlp.add_pipe("textcat", config=TEXTCAT_CONFIG)
+    for label in labels:
+        textcat.add_label(label)
+    train = _to_spacy(nlp, examples, labels)
+    optimizer = nlp.initialize(lambda: train)
+    for epoch in range(epochs):
+        rng.shuffle(train)
+        losses: dict[str, float] = {}
+        for batch in minibatch(train, size=BATCH_SIZE):
+            nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
+        if on_epoch is not None:
+            on_epoch(epoch, losses.get("textcat", 0.0))
+    return nlp
 
 
 def train_model(
@@ -95,26 +125,11 @@ def train_model(
     seed: int = SEED,
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> Language:
-    """Train a text categoriser on the examples; reproducible for a given seed."""
+    """Train the intent classifier of one locale; reproducible for a given seed."""
     unknown = {e.intent for e in examples} - set(INTENTS)
     if unknown:
         raise ValueError(f"unknown intents in training data: {', '.join(sorted(unknown))}")
-    fix_random_seed(seed)
-    rng = random.Random(seed)
-    nlp = _blank(locale)
-    textcat: Any = nlp.add_pipe("textcat", config=TEXTCAT_CONFIG)
-    for intent in INTENTS:
-        textcat.add_label(intent)
-    train = _to_spacy(nlp, examples)
-    optimizer = nlp.initialize(lambda: train)
-    for epoch in range(epochs):
-        rng.shuffle(train)
-        losses: dict[str, float] = {}
-        for batch in minibatch(train, size=BATCH_SIZE):
-            nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
-        if on_epoch is not None:
-            on_epoch(epoch, losses.get("textcat", 0.0))
-    return nlp
+    return train_textcat(examples, INTENTS, locale, epochs=epochs, seed=seed, on_epoch=on_epoch)
 
 
 def save_model(

@@ -181,6 +181,30 @@ def _str_list(value: Any) -> list[str] | None:
     return None
 
 
+def _local_texts(c: _Collector, path: Path, item: LineDict, what: str) -> dict[str, dict[str, str]]:
+    raw = item.get("local")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        c.error(
+            path,
+            item.line_of("local"),
+            f"{what}: 'local' must list languages, like  ru: {{name: ...}}",
+        )
+        return {}
+    result: dict[str, dict[str, str]] = {}
+    for locale, fields in raw.items():
+        if not isinstance(fields, dict) or not set(fields) <= {"name", "hours", "chat"}:
+            c.error(
+                path,
+                raw.line_of(locale),
+                f"{what}: 'local' for '{locale}' may only give name, hours and chat",
+            )
+            continue
+        result[str(locale)] = {str(k): str(v) for k, v in fields.items()}
+    return result
+
+
 def _load_countries(c: _Collector) -> dict[str, Country]:
     path = c.root / "helplines.yml"
     data = c.read(path, "The helplines file")
@@ -242,6 +266,7 @@ def _load_countries(c: _Collector) -> dict[str, Country]:
                     free=c.boolean(path, item, "free", False),
                     for_children=c.boolean(path, item, "for_children", True),
                     crisis=c.boolean(path, item, "crisis", False),
+                    local=_local_texts(c, path, item, what),
                 )
             )
         if helplines and not any(h.for_children for h in helplines):
@@ -453,7 +478,9 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
         )
         raw_reviews = []
     for item in raw_reviews or []:
-        if not isinstance(item, LineDict) or not isinstance(item.get("on"), dt.date):
+        # YAML 1.1 reads a bare `on:` key as the boolean True; editors should not have to care.
+        reviewed_on = item.get("on", item.get(True)) if isinstance(item, LineDict) else None
+        if not isinstance(item, LineDict) or not isinstance(reviewed_on, dt.date):
             c.error(
                 path,
                 data.line_of("reviews"),
@@ -462,7 +489,7 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
             continue
         by = c.text(path, item, "by")
         if by:
-            reviews.append(Review(by, item["on"]))
+            reviews.append(Review(by, reviewed_on))
     return Answer(
         id=answer_id,
         title=title,

@@ -78,6 +78,13 @@ class Helpline:
     free: bool = False
     for_children: bool = True
     crisis: bool = False
+    #: Per-language display texts: {"ru": {"name": ..., "hours": ..., "chat": ...}}.
+    local: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def shown(self, locale: str, key: str) -> str:
+        """A display field (name, hours, chat) in the child's language where one is given."""
+        default = {"name": self.name, "hours": self.hours, "chat": self.chat}[key]
+        return self.local.get(locale, {}).get(key, default)
 
 
 @dataclass(frozen=True)
