@@ -14,12 +14,21 @@ from nlu.normalize import normalize
 RULES = PROJECT_ROOT / "nlu" / "crisis"
 NET = CrisisNet.from_dir(RULES)
 CRISIS_EXAMPLES = [
-    (rule.id, example)
-    for rule in NET.rules("en")
+    (locale, rule.id, example)
+    for locale in NET.locales
+    for rule in NET.rules(locale)
     if rule.kind is RuleKind.CRISIS
     for example in rule.examples
 ]
 NOT_CRISIS = [example for rule in NET.rules("en") for example in rule.not_examples]
+
+
+def test_every_locale_has_its_own_reviewed_rules() -> None:
+    assert set(NET.locales) >= {"en", "ru", "uk", "tr"}
+    for locale in NET.locales:
+        crisis = [r for r in NET.rules(locale) if r.kind is RuleKind.CRISIS]
+        assert len(crisis) >= 8, locale
+        assert sum(len(r.not_examples) for r in NET.rules(locale)) >= 15, locale
 
 
 def test_the_rules_pass_their_own_examples() -> None:
@@ -27,7 +36,7 @@ def test_the_rules_pass_their_own_examples() -> None:
 
 
 def test_there_are_enough_rules_and_cases() -> None:
-    assert len(CRISIS_EXAMPLES) >= 30
+    assert len([e for e in CRISIS_EXAMPLES if e[0] == "en"]) >= 30
     assert len(NOT_CRISIS) >= 30
 
 
