@@ -62,8 +62,27 @@ def test_stats_suppresses_small_counts(tmp_path: Path) -> None:
     assert "Messages by intent" in result.stdout
 
 
-def test_train_shows_progress_and_saves_the_model(tmp_path: Path) -> None:
-    result = safebot("train", "--epochs", "2", env={"SAFEBOT_DATA_DIR": str(tmp_path)})
+def test_train_shows_progress_compares_and_installs(tmp_path: Path) -> None:
+    env = {"SAFEBOT_DATA_DIR": str(tmp_path)}
+    result = safebot("train", "--locale", "en", env=env)
     assert result.returncode == 0, result.stderr
     assert "training en" in result.stderr  # the progress bar
+    assert "macro-F1" in result.stdout and "The new model is in service now" in result.stdout
     assert (tmp_path / "models" / "spacy-en" / "safebot-meta.json").is_file()
+
+
+def test_train_refuses_a_model_that_is_worse_for_children(tmp_path: Path) -> None:
+    nlu = tmp_path / "nlu"
+    shutil.copytree(PROJECT_ROOT / "nlu", nlu, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    env = {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_NLU_DIR": str(nlu)}
+    assert safebot("train", "--locale", "en", env=env).returncode == 0
+    # An editing mistake: most self-harm examples deleted.
+    path = nlu / "data" / "en" / "self_harm.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:8]) + "\n", encoding="utf-8")
+    before = (tmp_path / "models" / "spacy-en" / "safebot-meta.json").read_text()
+    result = safebot("train", "--locale", "en", env=env)
+    assert result.returncode == 1
+    assert "The new model was NOT installed, because:" in result.stdout
+    assert "risk recall drops" in result.stdout or "self_harm" in result.stdout
+    assert (tmp_path / "models" / "spacy-en" / "safebot-meta.json").read_text() == before
