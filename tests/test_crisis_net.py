@@ -61,8 +61,23 @@ def test_normalisation_catches_shouting_invisible_and_wide_letters(text: str) ->
 
 
 async def test_every_crisis_example_reaches_the_crisis_answer(runtime: Runtime) -> None:
-    for number, (rule_id, example) in enumerate(CRISIS_EXAMPLES):
+    for number, (locale, rule_id, example) in enumerate(CRISIS_EXAMPLES):
         replies = await runtime.service.handle(
-            "test", 10_000 + number, Incoming.message(example, "en")
+            "test", 10_000 + number, Incoming.message(example, locale)
         )
-        assert "🚨" in replies[0].text, (rule_id, example)
+        assert "🚨" in replies[0].text, (locale, rule_id, example)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("ru", "эта домашка меня убивает"),
+        ("ru", "я умер со смеху"),
+        ("uk", "ця домашка мене вбиває"),
+        ("uk", "мама мене вб'є якщо запізнюсь"),
+        ("tr", "bu ödev beni öldürüyor"),
+        ("tr", "gülmekten öldüm"),
+    ],
+)
+def test_hard_negatives_in_other_languages(locale: str, text: str) -> None:
+    assert not NET.check(text, locale).crisis

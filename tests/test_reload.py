@@ -49,7 +49,7 @@ async def test_good_edit_is_served_and_bad_edit_is_not(
         replies = await runtime.service.handle("t", 1, Incoming.button("a:thanks", "en"))
         assert "Any time! I'm glad I could help." in replies[0].text  # the last good content
         assert "content NOT published" in caplog.text
-        assert "thanks.yml, line 1" in caplog.text
+        assert "content/en/answers/thanks.yml, line 2: the file could not be read" in caplog.text
     finally:
         await runtime.aclose()
 
