@@ -437,25 +437,6 @@ def cmd_content_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- stats --------------------------------------------------------------------------------
-
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    """Print anonymised message counts by intent and by week."""
-    from bot.storage.database import make_engine, upgrade
-    from bot.storage.stats import format_counts, message_counts
-
-    settings = _settings()
-    configure_logging(args.log_level or "WARNING")
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        upgrade(engine)
-        print(format_counts(message_counts(engine)))
-    finally:
-        engine.dispose()
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``safebot``."""
     parser = argparse.ArgumentParser(prog="safebot", description=__doc__)
@@ -519,9 +500,6 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--country", default=None, help="two-letter code, e.g. GB")
     preview.add_argument("--dir", dest="directory", default=None, help="a working copy of content/")
     preview.set_defaults(func=cmd_content_preview)
-
-    stats = sub.add_parser("stats", help=cmd_stats.__doc__)
-    stats.set_defaults(func=cmd_stats)
 
     from bot.cli_admin import register_admin_commands
 

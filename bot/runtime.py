@@ -14,6 +14,7 @@ from bot.content import Content, load_content
 from bot.conversation import Engine
 from bot.pseudonym import Pseudonymizer
 from bot.reloader import Reloader
+from bot.retention import DailyPurge
 from bot.settings import Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
@@ -106,11 +107,13 @@ class Runtime:
         )
         if self.settings.reload_seconds > 0:
             self.reloader.start()
+        self.purge = DailyPurge.start(self.database, self.settings)
 
     async def aclose(self) -> None:
         """Stop watching, flush the event log and release the database."""
         if self.reloader is not None:
             await self.reloader.stop()
+        await DailyPurge.stop(getattr(self, "purge", None))
         await self.events.aclose()
         if self.rasa is not None:
             await self.rasa.aclose()

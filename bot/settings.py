@@ -98,6 +98,36 @@ class Settings(BaseSettings):
         """The crisis safety-net rules, one file per locale."""
         return self.nlu_dir / "crisis"
 
+    # -- reviewers' statistics --
+    # Any figure computed from fewer distinct children than this is shown as "<k".
+    min_cell_users: int = 5
+    # Events and profiles older than this are deleted by `safebot purge` (and daily by the bot).
+    retention_days: int = 365
+    # Hours between the running bot's purges (0: the bot never purges by itself).
+    purge_interval_hours: float = 24.0
+    # Dashboard sessions end after this long without a request, and in any case after max hours.
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 8.0
+    # Failed logins allowed per username and per client address within the window.
+    login_max_failures: int = 5
+    login_window_minutes: float = 15.0
+
+    @field_validator("min_cell_users")
+    @classmethod
+    def _cells_of_at_least_three(cls, value: int) -> int:
+        if value < 3:
+            raise ValueError("SAFEBOT_MIN_CELL_USERS must be 3 or more")
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_of_a_day_or_more(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("SAFEBOT_RETENTION_DAYS must be 1 or more")
+        return value
+
+    # -- end of reviewers' statistics --
+
 
 def pseudonym_key_problem(key: SecretStr | None) -> str | None:
     """Say what is wrong with a pseudonym key for production use, or None if it is fine."""

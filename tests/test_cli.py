@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -57,9 +59,31 @@ def test_content_check_exit_codes(tmp_path: Path) -> None:
 
 
 def test_stats_suppresses_small_counts(tmp_path: Path) -> None:
-    result = safebot("stats", env={"SAFEBOT_DATA_DIR": str(tmp_path)})
-    assert result.returncode == 0, result.stderr
-    assert "Messages by intent" in result.stdout
+    from bot.storage.database import make_engine, upgrade
+
+    from .test_stats import COMPLEMENT_HIDDEN, check_rows, parse_table, seed_complement_case
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'safebot.sqlite3'}")
+    upgrade(engine)
+    seed_complement_case(engine)
+    engine.dispose()
+    env = {"SAFEBOT_DATA_DIR": str(tmp_path)}
+    table = safebot("stats", "--since", "2026-11-01", "--until", "2026-11-15", env=env)
+    assert table.returncode == 0, table.stderr
+    assert "Statistics by week and intent (from 2026-11-01 to 2026-11-15)" in table.stdout
+    check_rows(parse_table(table.stdout), COMPLEMENT_HIDDEN)
+    as_csv = safebot("stats", "--format", "csv", env=env)
+    check_rows(list(csv.DictReader(io.StringIO(as_csv.stdout))), COMPLEMENT_HIDDEN)
+    as_json = safebot("stats", "--format", "json", "--by", "intent", env=env)
+    document = json.loads(as_json.stdout)
+    assert document["min_cell_users"] == 5 and "subtract" in document["suppression"]
+    check_rows(document["rows"], COMPLEMENT_HIDDEN)
+    by_month = safebot("stats", "--period", "month", "--by", "country", env=env)
+    assert by_month.returncode == 0 and "2026-11-01  GB" in by_month.stdout
+    bad = safebot("stats", "--since", "yesterday", env=env)
+    assert bad.returncode == 2 and "not a date like" in bad.stderr
+    small = safebot("stats", env={**env, "SAFEBOT_MIN_CELL_USERS": "2"})
+    assert small.returncode == 2 and "min_cell_users" in small.stderr
 
 
 def test_train_shows_progress_compares_and_installs(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from bot.storage.database import downgrade, make_engine, session_factory, upgrad
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.models import Event
 from bot.storage.profiles import ProfileStore, StorageUnavailable
-from bot.storage.stats import format_counts, message_counts, suppress
+from bot.storage.stats import format_table, stats_table
 
 from .conftest import TEST_KEY, make_settings
 
@@ -90,18 +90,18 @@ async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> N
     assert len(rows) == 8
     hour = rows[0].hour
     assert (hour.minute, hour.second, hour.microsecond) == (0, 0, 0)
-    counts = message_counts(database)
-    assert dict(counts.by_intent) == {"grooming": 7, "privacy": 1}
-    assert counts.total == 8
-    report = format_counts(counts)
-    assert "grooming" in report and "<5" in report  # privacy's single message is suppressed
-    week_start = counts.by_week[0][0]
+    table = stats_table(database, period="week", by="intent")
+    assert {g: e.figures.messages for g, e in table.group_totals.items()} == {
+        "grooming": 7,
+        "privacy": 1,
+    }
+    assert table.total.figures.messages == 8 and table.total.figures.users == 2
+    report = format_table(table)
+    assert "grooming" in report and "<5" in report  # two children only: everything is hidden
+    assert " 7 " not in report and " 8 " not in report
+    week_start = table.periods[0]
     assert week_start.weekday() == 0
     assert week_start <= current_hour().date() < week_start + dt.timedelta(days=7)
-
-
-def test_suppress() -> None:
-    assert [suppress(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
 
 
 async def test_the_child_gets_an_answer_when_the_database_is_down(
