@@ -42,14 +42,13 @@ def rasa_env() -> rasa_server.RasaEnv:
     return rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
 
 
-@pytest.fixture(scope="session")
-def rasa_url(
-    rasa_env: rasa_server.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+def _serve(
+    rasa_env: rasa_server.RasaEnv, locale: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     settings = Settings()
-    model, _ = rasa_server.train(rasa_env, settings.nlu_dir, settings.models_dir, "en")
+    model, _ = rasa_server.train(rasa_env, settings.nlu_dir, settings.models_dir, locale)
     port = free_port()
-    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    log = tmp_path_factory.mktemp(f"rasa-{locale}") / "rasa.log"
     process = rasa_server.serve(rasa_env, model, port=port, log_file=log)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -61,6 +60,46 @@ def rasa_url(
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def rasa_url(
+    rasa_env: rasa_server.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    yield from _serve(rasa_env, "en", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def rasa_ru_url(
+    rasa_env: rasa_server.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A second server with the Russian model: Rasa cannot mix languages in one model."""
+    yield from _serve(rasa_env, "ru", tmp_path_factory)
+
+
+async def test_one_rasa_model_per_locale_selected_by_locale(
+    rasa_url: str, rasa_ru_url: str, tmp_path: Path, models_dir: Path
+) -> None:
+    urls = f"en={rasa_url};ru={rasa_ru_url}"
+    settings = make_settings(tmp_path, models_dir, rasa_url=urls)
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await runtime.start()
+    try:
+        service = runtime.service
+        ru = await service.handle(
+            "t", 11, Incoming.message("какой-то взрослый из игры просит мой адрес и фото", "ru")
+        )
+        assert "a:get_help" in [b.action for b in ru[0].all_buttons()]  # grooming, escalated
+        en = await service.handle("t", 12, Incoming.message("someone hacked my instagram", "en"))
+        assert en[0].text
+        # Ukrainian has no Rasa server here: the embedded model answers, recorded as such.
+        await service.handle("t", 13, Incoming.message("мене цькують у школі", "uk"))
+        await service.events.flush()
+        with runtime.database.connect() as connection:
+            rows = dict(connection.exec_driver_sql("select locale, engine from events").all())
+        assert rows == {"ru": "rasa", "en": "rasa", "uk": "spacy"}
+    finally:
+        await runtime.aclose()
 
 
 def test_python310_is_found_in_code() -> None:
