@@ -546,11 +546,16 @@ def _split(
     return reach(bridge[0]), reach(bridge[1])
 
 
+def _helpfulness_shown(figures: Figures, hidden: bool, k: int) -> bool:
+    """A helpfulness rate needs k children who answered (with none, there is no rate at all)."""
+    return not hidden and (figures.feedback_users == 0 or figures.feedback_users >= k)
+
+
 def group_entries(group_totals: Mapping[str, Figures], total: Figures, k: int) -> dict[str, Entry]:
     """Totals per group over the whole range, suppressed as in every table's last rows."""
     hidden = set(group_totals) if total.users < k else suppress_margin(group_totals, total, k)
     return {
-        group: Entry(None, group, f, group in hidden, group not in hidden and f.feedback_users >= k)
+        group: Entry(None, group, f, group in hidden, _helpfulness_shown(f, group in hidden, k))
         for group, f in sorted(group_totals.items())
     }
 
@@ -572,7 +577,7 @@ def build_table(
     )
 
     def entry(period_: dt.date | None, group: str | None, figures: Figures, hidden: bool) -> Entry:
-        return Entry(period_, group, figures, hidden, not hidden and figures.feedback_users >= k)
+        return Entry(period_, group, figures, hidden, _helpfulness_shown(figures, hidden, k))
 
     return StatsTable(
         period=period,
