@@ -415,7 +415,20 @@ def cmd_content_preview(args: argparse.Namespace) -> int:
         raise CliError(f"No answer called '{args.intent}'. Known: {known}")
     country = args.country.upper() if args.country else None
     if country and country not in content.countries:
-        raise CliError(f"No country '{country}' in helplines.yml")
+        aliases = {"UK": "GB", "EN": "GB", "USA": "US", "UA": "UA"}
+        guess = aliases.get(country) or next(
+            (
+                code
+                for code, name in lc.country_names.items()
+                if args.country.lower() in name.lower()
+            ),
+            None,
+        )
+        hint = f" Did you mean {guess}?" if guess else ""
+        raise CliError(
+            f"No country '{country}' in helplines.yml. Use the two-letter ISO code "
+            f"(the United Kingdom is GB).{hint}"
+        )
 
     class _NoClassifier:
         name = "preview"

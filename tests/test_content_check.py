@@ -78,11 +78,23 @@ def test_button_to_nowhere(editable: Path) -> None:
 def test_broken_yaml_names_the_line(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     path.write_text("id: thanks\ntitle: Thanks\ntext: [oops\n", encoding="utf-8")
-    found = messages(editable)
-    assert len(found) == 2  # the broken file, and so 'thanks' has no answer
-    assert found[0].startswith(
-        "ERROR content/en/answers/thanks.yml, line 4: the file could not be read"
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 4: the file could not be read: a list in "
+        "square brackets [ ... ] is not closed. Add the missing ']' (or remove the '[')."
+    ]
+
+
+def test_unclosed_quote_names_its_own_line(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('title: "', 'title: "Thanks ', 1).replace('"\ntext:', "\ntext:", 1),
+        encoding="utf-8",
     )
+    assert messages(editable) == [
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'title:')}: the file could not "
+        'be read: a quote (") opened on this line is never closed. Close the quote.'
+    ]
 
 
 def test_markup_telegram_would_refuse(editable: Path) -> None:
@@ -281,4 +293,14 @@ def test_enabled_language_must_exist(editable: Path) -> None:
     replace(editable / "policy.yml", "locales: [en, ru, uk, tr]", "locales: [en, ru, uk, tr, kk]")
     assert messages(editable) == [
         f"ERROR policy.yml enables the language 'kk', but {editable / 'kk' / 'ui.yml'} does not exist"
+    ]
+
+
+def test_a_change_after_the_last_review_needs_a_new_review(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("written_on: 2026-11-23", "written_on: 2026-11-24"), encoding="utf-8")
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' was changed on 2026-11-24, "
+        "after its last review on 2026-11-23; ask a reviewer to check it again and add their review"
     ]

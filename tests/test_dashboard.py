@@ -158,6 +158,16 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     assert bad.status_code == 400
 
 
+async def test_an_empty_database_and_bad_filters_are_explained(client: httpx.AsyncClient) -> None:
+    await log_in(client)
+    page = await client.get("/")
+    assert page.status_code == 200 and "nothing can be shown" in page.text
+    bad = await client.get("/", params={"since": "2026-12-01", "until": "2026-11-01", "by": "x"})
+    assert bad.status_code == 400
+    assert "&#39;since&#39; must not be after &#39;until&#39;." in bad.text
+    assert "Group by must be one of" in bad.text
+
+
 # -- charts -------------------------------------------------------------------------------------
 
 

@@ -64,7 +64,9 @@ async def test_every_intent_in_every_locale_stays_in_its_language(
     seen += reply_texts(await service.handle("t", user, Incoming.media("photo", locale)))
     # The language menu names every language in its own script; that is the one exception.
     names = {lc.language_name for lc in runtime.service.engine.content.locales.values()}
-    problems = {text[:80]: leaks(locale, text) for text in seen if text not in names and leaks(locale, text)}
+    problems = {
+        text[:80]: leaks(locale, text) for text in seen if text not in names and leaks(locale, text)
+    }
     assert problems == {}
 
 

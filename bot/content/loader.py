@@ -501,6 +501,7 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
         where=c.where(path, data.line),
         text_line=data.line_of("text"),
         reviews=tuple(reviews),
+        written_on=data.get("written_on") if isinstance(data.get("written_on"), dt.date) else None,
     )
 
 
@@ -600,7 +601,8 @@ def _load_locale(
         if answer is not None:
             answers[answer.id] = answer
     for needed in (*INTENTS, *REQUIRED_EXTRA_ANSWERS):
-        if needed not in answers:
+        # A file that exists but could not be read is already reported; don't ask to create it.
+        if needed not in answers and not (answers_dir / f"{needed}.yml").exists():
             c.problems.append(
                 Problem(
                     None,

@@ -169,6 +169,7 @@ class Answer:
     where: Where
     text_line: int = 0
     reviews: tuple[Review, ...] = ()
+    written_on: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,25 @@ def reviews(policy: Policy, lc: LocaleContent, today: dt.date) -> list[Problem]:
                     f"answer '{answer.id}' is about a serious risk and needs two different reviewers before it can be published (it has {len(reviewers)})",
                 )
             )
+        last_review = max((review.on for review in answer.reviews), default=None)
+        if answer.written_on is not None and answer.written_on > today:
+            problems.append(
+                Problem(
+                    answer.where,
+                    f"answer '{answer.id}': written_on is in the future ({answer.written_on})",
+                )
+            )
+        elif (
+            last_review is not None
+            and answer.written_on is not None
+            and answer.written_on > last_review
+        ):
+            problems.append(
+                Problem(
+                    answer.where,
+                    f"answer '{answer.id}' was changed on {answer.written_on}, after its last review on {last_review}; ask a reviewer to check it again and add their review",
+                )
+            )
         for review in answer.reviews:
             if review.on > today:
                 problems.append(

@@ -65,6 +65,46 @@ class YamlProblem(ValueError):
         self.line = line
 
 
+def _open_quote_line(text: str, before: int) -> int | None:
+    """The first line above ``before`` with an odd number of double quotes (an unclosed one)."""
+    for number, line in enumerate(text.splitlines()[:before], start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        quotes = line.count('"') - line.count('\\"')
+        if quotes % 2:
+            return number
+    return None
+
+
+def _plain_reason(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
+    """Explain a YAML parser error in words an editor understands."""
+    if _open_quote_line(text, line) == line:
+        return (
+            'the file could not be read: a quote (") opened on this line is never closed. '
+            "Close the quote."
+        )
+    problem = (error.problem or "").lower()
+    context = (error.context or "").lower()
+    if "']'" in problem or "flow sequence" in context:
+        return (
+            "the file could not be read: a list in square brackets [ ... ] is not closed. "
+            "Add the missing ']' (or remove the '[')."
+        )
+    if "tab" in problem:
+        return "the file could not be read: it contains a tab character; use spaces to indent."
+    if "mapping values are not allowed" in problem:
+        return (
+            "the file could not be read: a text on this line contains ': '. Put the whole "
+            'text in double quotes, like  title: "Help: what now"'
+        )
+    return (
+        "the file could not be read: the indentation is wrong on this line or the one above. "
+        "Every line of a "
+        "text block starts with two spaces; keys line up under each other. Compare with a "
+        "file that works."
+    )
+
+
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file into LineDict/LineList values."""
     text = path.read_text(encoding="utf-8")
@@ -73,11 +113,9 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        reason = error.problem or "the file's structure is broken"
-        raise YamlProblem(
-            f"the file could not be read ({reason}). Check the indentation and that "
-            "texts containing ':' are in quotes.",
-            line,
-        ) from None
+        quote_line = _open_quote_line(text, line)
+        if quote_line is not None and quote_line < line:
+            line = quote_line
+        raise YamlProblem(_plain_reason(error, text, line), line) from None
     except yaml.YAMLError as error:
         raise YamlProblem(f"the file could not be read ({error})", 1) from None

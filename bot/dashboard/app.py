@@ -176,7 +176,7 @@ class Guard(BaseHTTPMiddleware):
         if request.method == "POST" and origin is not None and origin != expected:
             response = PlainTextResponse("Forms must come from this site.", status_code=403)
         elif request.url.path == LOGIN_PATH:
-            response = await call_next(request)
+            response = await self._page(request, call_next)
         else:
             token = request.cookies.get(COOKIE_NAME)
             signed_in: SignedIn | None = None
@@ -188,9 +188,17 @@ class Guard(BaseHTTPMiddleware):
                     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
             else:
                 request.state.signed_in = signed_in
-                response = await call_next(request)
+                response = await self._page(request, call_next)
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    @staticmethod
+    async def _page(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        try:
+            return await call_next(request)
+        except Exception as error:  # the class only: a message could hold query values
+            logger.error("dashboard: %s on %s", type(error).__name__, request.url.path)
+            return PlainTextResponse("Something went wrong; please try again.", status_code=500)
 
 
 def create_app(settings: Settings, engine: Engine, *, cache_seconds: float = 60.0) -> Starlette:

@@ -74,6 +74,9 @@ class Query:
                 problems.append(f"'{name}' is not a valid code.")
                 value = ""
             codes[name] = value or None
+        if dates["since"] and dates["until"] and dates["since"] > dates["until"]:
+            problems.append("'since' must not be after 'until'.")
+            dates["until"] = None
         filters = Filters(dates["since"], dates["until"], codes["locale"], codes["country"])
         return replace(query, filters=filters), problems
 
