@@ -265,7 +265,7 @@ def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
     start = text.index("reviews:")
     path.write_text(
         text[:start]
-        + "reviews:\n  - by: Ana\n    on: 2026-11-20\n  - by: ana\n    on: 2026-11-21\n",
+        + "reviews:\n  - by: Ana\n    on: 2026-11-23\n  - by: ana\n    on: 2026-11-23\n",
         encoding="utf-8",
     )
     assert messages(editable) == [
@@ -299,8 +299,9 @@ def test_enabled_language_must_exist(editable: Path) -> None:
 def test_a_change_after_the_last_review_needs_a_new_review(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("written_on: 2026-11-23", "written_on: 2026-11-24"), encoding="utf-8")
+    text = text.replace('"on": 2026-11-23', '"on": 2026-11-20')  # reviewed before the change
+    path.write_text(text, encoding="utf-8")
     assert messages(editable) == [
-        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' was changed on 2026-11-24, "
-        "after its last review on 2026-11-23; ask a reviewer to check it again and add their review"
+        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' was changed on 2026-11-23, "
+        "after its last review on 2026-11-20; ask a reviewer to check it again and add their review"
     ]
