@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.settings import Settings  # noqa: E402
 from nlu import rasa_server  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
-from nlu.evaluation import decide_all, score  # noqa: E402
+from nlu.evaluation import Thresholds, evaluate  # noqa: E402
 from nlu.rasa_classifier import RasaClassifier, result_from_parse  # noqa: E402
 from nlu.spacy_classifier import SpacyClassifier, train_locale  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
@@ -77,19 +77,13 @@ def bot_memory_mb(models_dir: Path) -> float:
     return int(out) / 1024
 
 
-def quality(classifier: object, net: CrisisNet, locale: str, settings: Settings, engine: str) -> dict[str, float]:
+def quality(
+    classifier: object, net: CrisisNet, locale: str, settings: Settings, engine: str
+) -> dict[str, float]:
     examples = read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
-    decisions = asyncio.run(
-        decide_all(
-            classifier,  # type: ignore[arg-type]
-            net,
-            [e.text for e in examples],
-            locale,
-            self_harm_floor=settings.self_harm_floor,
-            escalate_mass_floor=settings.escalate_mass_floor,
-        )
+    ev = asyncio.run(
+        evaluate(classifier, net, examples, locale, Thresholds.of(settings), engine=engine)  # type: ignore[arg-type]
     )
-    ev = score(examples, decisions, clarify_below=settings.clarify_below, engine=engine, locale=locale)
     return {
         "macro_f1": ev.macro_f1,
         "accuracy": ev.accuracy,
@@ -99,12 +93,16 @@ def quality(classifier: object, net: CrisisNet, locale: str, settings: Settings,
     }
 
 
-def bench_spacy(settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path) -> list[dict[str, object]]:
+def bench_spacy(
+    settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path
+) -> list[dict[str, object]]:
     rows = []
     for locale in locales:
         report = train_locale(settings.nlu_data_dir, models_dir, locale)
         classifier = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
-        texts = [e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")]
+        texts = [
+            e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
+        ]
         timings = []
         for _ in range(REPEATS):
             for text in texts:
@@ -130,7 +128,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def bench_rasa(settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path) -> list[dict[str, object]]:
+def bench_rasa(
+    settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path
+) -> list[dict[str, object]]:
     env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
     rows = []
     for locale in locales:
@@ -140,13 +140,17 @@ def bench_rasa(settings: Settings, locales: list[str], net: CrisisNet, models_di
         url = f"http://127.0.0.1:{port}"
         try:
             rasa_server.wait_ready(url, process=process, timeout=300)
-            texts = [e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")]
+            texts = [
+                e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
+            ]
             timings = []
             with httpx.Client(timeout=30) as client:
                 for _ in range(REPEATS):
                     for text in texts:
                         started = time.perf_counter()
-                        result_from_parse(client.post(f"{url}/model/parse", json={"text": text}).json())
+                        result_from_parse(
+                            client.post(f"{url}/model/parse", json={"text": text}).json()
+                        )
                         timings.append((time.perf_counter() - started) * 1000)
             memory = rss_mb(process.pid)
             classifier = RasaClassifier({locale: url}, timeout_seconds=30)

@@ -98,7 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Retrain the embedded classifier and compare it with the one in service."""
     from nlu.crisis import CrisisNet
-    from nlu.retraining import Thresholds, format_comparison, retrain
+    from nlu.evaluation import Thresholds
+    from nlu.retraining import format_comparison, retrain
     from nlu.training_data import available_locales
 
     settings = _settings()
@@ -107,9 +108,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not locales:
         raise CliError(f"No training data in {settings.nlu_data_dir}")
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    thresholds = Thresholds(
-        settings.clarify_below, settings.self_harm_floor, settings.escalate_mass_floor
-    )
+    thresholds = Thresholds.of(settings)
     progress = _progress()
     refused = False
     for locale in locales:
@@ -200,7 +199,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a classifier (plus the crisis net) on held-out test files."""
     from nlu.classifier import Classifier
     from nlu.crisis import CrisisNet
-    from nlu.evaluation import decide_all, format_report, save_confusion_png, score
+    from nlu.evaluation import Thresholds, evaluate, format_report, save_confusion_png
     from nlu.rasa_classifier import RasaClassifier, parse_urls
     from nlu.training_data import read_nlu_file
 
@@ -228,20 +227,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         try:
             for locale, path in targets:
                 examples = read_nlu_file(path)
-                decisions = await decide_all(
-                    classifier,
-                    net,
-                    [e.text for e in examples],
-                    locale,
-                    self_harm_floor=settings.self_harm_floor,
-                    escalate_mass_floor=settings.escalate_mass_floor,
-                )
-                ev = score(
-                    examples,
-                    decisions,
-                    clarify_below=settings.clarify_below,
-                    engine=args.engine,
-                    locale=locale,
+                ev = await evaluate(
+                    classifier, net, examples, locale, Thresholds.of(settings), engine=args.engine
                 )
                 if args.confusion:
                     target = Path(args.confusion)

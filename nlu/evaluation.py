@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
@@ -146,6 +147,49 @@ async def decide_all(
         )
 
     return list(await asyncio.gather(*(one(t) for t in texts)))
+
+
+class _ThresholdSettings(Protocol):
+    clarify_below: float
+    self_harm_floor: float
+    escalate_mass_floor: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The decision thresholds the bot uses, so evaluation matches what children get."""
+
+    clarify_below: float
+    self_harm_floor: float
+    escalate_mass_floor: float
+
+    @classmethod
+    def of(cls, settings: _ThresholdSettings) -> Thresholds:
+        """The thresholds of a settings object (``bot.settings.Settings``)."""
+        return cls(settings.clarify_below, settings.self_harm_floor, settings.escalate_mass_floor)
+
+
+async def evaluate(
+    classifier: Classifier,
+    net: CrisisNet,
+    examples: Sequence[Example],
+    locale: str,
+    thresholds: Thresholds,
+    *,
+    engine: str,
+) -> Evaluation:
+    """Classify every example as the bot would and score the decisions."""
+    decisions = await decide_all(
+        classifier,
+        net,
+        [e.text for e in examples],
+        locale,
+        self_harm_floor=thresholds.self_harm_floor,
+        escalate_mass_floor=thresholds.escalate_mass_floor,
+    )
+    return score(
+        examples, decisions, clarify_below=thresholds.clarify_below, engine=engine, locale=locale
+    )
 
 
 def format_report(ev: Evaluation) -> str:

@@ -10,21 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.crisis import CrisisNet
-from nlu.evaluation import Evaluation, decide_all, score
+from nlu.evaluation import Evaluation, Thresholds, evaluate
 from nlu.spacy_classifier import SpacyClassifier, model_path, read_meta, train_locale
 from nlu.training_data import read_nlu_file
 
 #: A new model may lose at most this much macro-F1 before it needs --force.
 MAX_F1_DROP = 0.02
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The decision thresholds the bot uses (so evaluation matches what children get)."""
-
-    clarify_below: float
-    self_harm_floor: float
-    escalate_mass_floor: float
 
 
 @dataclass
@@ -44,19 +35,7 @@ def evaluate_model(
     """Evaluate a saved model on a test file through the bot's decision rules."""
     classifier = SpacyClassifier.load(directory, [locale], default_locale=locale)
     examples = read_nlu_file(test_file)
-    decisions = asyncio.run(
-        decide_all(
-            classifier,
-            net,
-            [e.text for e in examples],
-            locale,
-            self_harm_floor=thresholds.self_harm_floor,
-            escalate_mass_floor=thresholds.escalate_mass_floor,
-        )
-    )
-    return score(
-        examples, decisions, clarify_below=thresholds.clarify_below, engine="spacy", locale=locale
-    )
+    return asyncio.run(evaluate(classifier, net, examples, locale, thresholds, engine="spacy"))
 
 
 def regressions(old: Evaluation | None, new: Evaluation) -> list[str]:

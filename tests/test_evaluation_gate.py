@@ -12,7 +12,7 @@ import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
 from nlu.crisis import CrisisNet
-from nlu.evaluation import decide_all, score
+from nlu.evaluation import Thresholds, evaluate
 from nlu.spacy_classifier import SpacyClassifier
 from nlu.training_data import read_nlu_file
 
@@ -30,17 +30,7 @@ async def test_quality_floor_and_every_self_harm_example_escalates(
     classifier = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
     examples = read_nlu_file(TESTS / locale / test_file)
-    decisions = await decide_all(
-        classifier,
-        net,
-        [e.text for e in examples],
-        locale,
-        self_harm_floor=settings.self_harm_floor,
-        escalate_mass_floor=settings.escalate_mass_floor,
-    )
-    ev = score(
-        examples, decisions, clarify_below=settings.clarify_below, engine="spacy", locale=locale
-    )
+    ev = await evaluate(classifier, net, examples, locale, Thresholds.of(settings), engine="spacy")
     assert ev.self_harm_missed == []
     f1_floor, risk_floor = FLOORS[locale]
     if test_file == "test_nlu.yml":
