@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     self_harm_floor: float = 0.3
     # When grooming, intimate_images and self_harm together score at least this, the reply
     # shows the helpline whatever the top intent is.
-    escalate_mass_floor: float = 0.4
+    escalate_mass_floor: float = 0.3
     # How many replies after a crisis answer keep the helpline one tap away.
     crisis_follow_replies: int = 3
     # Longest text we classify; longer messages are still answered, never dropped.
