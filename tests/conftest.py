@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.database import downgrade, make_engine, upgrade
 from nlu.spacy_classifier import train_locale
 from nlu.training_data import available_locales
 
@@ -76,3 +77,19 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database brought to the latest schema, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    if "alembic_version" in inspect(engine).get_table_names():
+        downgrade(engine, "base")
+    upgrade(engine)
+    yield engine
+    downgrade(engine, "base")
+    engine.dispose()

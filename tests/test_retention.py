@@ -7,17 +7,16 @@ import datetime as dt
 import hashlib
 import hmac
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy import Engine, func, insert, select
 
 from bot.key_rotation import KeyFileExists, new_key, rehash_pseudonyms, write_key_file
 from bot.retention import DailyPurge, purge
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from bot.storage.database import downgrade, make_engine, upgrade
+from bot.storage.database import make_engine, upgrade
 from bot.storage.models import Event, ProfileRow
 from bot.storage.stats import stats_table
 
@@ -27,21 +26,6 @@ from .test_stats import event
 
 NOW = dt.datetime(2026, 11, 23, 12, 30, tzinfo=dt.UTC)
 OLD_KEY = b"old-key-" + b"x" * 32
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    if "alembic_version" in inspect(engine).get_table_names():
-        downgrade(engine, "base")
-    upgrade(engine)
-    yield engine
-    downgrade(engine, "base")
-    engine.dispose()
 
 
 def pseudonym(user_id: int) -> str:

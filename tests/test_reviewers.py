@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.auth import Auth, Outcome, Policy, token_hash
@@ -22,27 +21,12 @@ from bot.reviewers import (
     set_password,
     verify_password,
 )
-from bot.storage.database import downgrade, make_engine, session_factory, upgrade
+from bot.storage.database import make_engine, session_factory
 from bot.storage.models import LoginAttempt, ReviewerSession
 
 from .test_cli import safebot
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    if "alembic_version" in inspect(engine).get_table_names():
-        downgrade(engine, "base")
-    upgrade(engine)
-    yield engine
-    downgrade(engine, "base")
-    engine.dispose()
 
 
 @pytest.fixture

@@ -8,17 +8,15 @@ import io
 import itertools
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine, insert, inspect
+from sqlalchemy import Engine, insert
 
 from bot.settings import Settings
-from bot.storage.database import downgrade, make_engine, upgrade
 from bot.storage.models import Event
 from bot.storage.stats import (
     ALL,
@@ -105,21 +103,6 @@ def seed_small_total_case(engine: Engine) -> None:
     """The complement case plus a third week with only 3 children (its total is hidden)."""
     seed_complement_case(engine)
     add(engine, [event(W3, p, intent="privacy") for p in children(3)])
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    if "alembic_version" in inspect(engine).get_table_names():
-        downgrade(engine, "base")
-    upgrade(engine)
-    yield engine
-    downgrade(engine, "base")
-    engine.dispose()
 
 
 # -- figures ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.storage.stats import (
     COLUMN_HELP,
     COLUMNS,
     DIMENSIONS,
+    HEADINGS,
     PERIODS,
     format_csv,
     suppression_rule,
@@ -44,17 +45,6 @@ SECURITY_HEADERS = {
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
-}
-_HEADINGS = {
-    "period": "period",
-    "group": "group",
-    "messages": "messages",
-    "users": "children",
-    "escalation_rate": "escalated %",
-    "crisis_net_rate": "crisis net %",
-    "clarification_rate": "clarified %",
-    "helpfulness_rate": "helpful %",
-    "rasa_fallbacks": "Rasa fallbacks",
 }
 
 
@@ -140,7 +130,7 @@ class Dashboard:
             countries=countries,
             rows=overview.table.rows(),
             columns=COLUMNS,
-            headings={**_HEADINGS, "group": query.by},
+            headings={**HEADINGS, "group": query.by},
             column_help=COLUMN_HELP,
             all_label=ALL,
             csv_params=urlencode(query.params()),

@@ -595,7 +595,7 @@ def build_table(
 
 # -- output -----------------------------------------------------------------------------------
 
-_HEADINGS = {
+HEADINGS = {
     "period": "period",
     "group": "group",
     "messages": "messages",
@@ -618,7 +618,7 @@ def _cell_text(value: Any) -> str:
 
 def format_table(table: StatsTable) -> str:
     """A plain-text table for the terminal."""
-    headings = [_HEADINGS[c] for c in COLUMNS]
+    headings = [HEADINGS[c] for c in COLUMNS]
     headings[1] = table.by
     lines: list[list[str]] = []
     previous: str | None = None
