@@ -8,12 +8,17 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings, pseudonym_key_problem
 from nlu.spacy_classifier import DEFAULT_EPOCHS
+
+if TYPE_CHECKING:
+    from nlu.classifier import Classifier
+    from nlu.rasa_classifier import RasaClassifier
 
 
 class CliError(Exception):
@@ -130,33 +135,40 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+def _engine_classifier(
+    args: argparse.Namespace, settings: Settings, *, timeout: float
+) -> tuple[Classifier, RasaClassifier | None]:
+    """The classifier chosen with --engine: a Rasa client, or the (trained) spaCy models."""
+    from nlu.rasa_classifier import RasaClassifier, parse_urls
+
+    if args.engine == "rasa":
+        url = args.rasa_url or settings.rasa_url
+        if not url:
+            raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to use the Rasa engine.")
+        rasa = RasaClassifier(parse_urls(url), timeout_seconds=timeout)
+        return rasa, rasa
+    from bot.runtime import ensure_models
+    from nlu.spacy_classifier import SpacyClassifier
+
+    locales = ensure_models(settings, progress=_progress())
+    if args.locale and args.locale not in locales:
+        raise CliError(f"No model for locale '{args.locale}'; available: {', '.join(locales)}")
+    default = args.locale or settings.default_locale
+    return SpacyClassifier.load(settings.models_dir, locales, default_locale=default), None
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify one message per stdin line; one JSON object per stdout line."""
-    from nlu.classifier import Classifier
     from nlu.crisis import CrisisNet
     from nlu.decision import decide
-    from nlu.rasa_classifier import RasaClassifier, RasaUnavailable, parse_urls
+    from nlu.rasa_classifier import RasaUnavailable
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    classifier: Classifier
-    rasa: RasaClassifier | None = None
-    if args.engine == "rasa":
-        url = args.rasa_url or settings.rasa_url
-        if not url:
-            raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to classify with Rasa.")
-        rasa = classifier = RasaClassifier(parse_urls(url), timeout_seconds=10)
-        if not rasa.serves(args.locale):
-            raise CliError(f"No Rasa server configured for locale '{args.locale}'")
-    else:
-        from bot.runtime import ensure_models
-        from nlu.spacy_classifier import SpacyClassifier
-
-        locales = ensure_models(settings, progress=_progress())
-        if args.locale not in locales:
-            raise CliError(f"No model for locale '{args.locale}'; available: {', '.join(locales)}")
-        classifier = SpacyClassifier.load(settings.models_dir, locales, default_locale=args.locale)
+    classifier, rasa = _engine_classifier(args, settings, timeout=10)
+    if rasa is not None and not rasa.serves(args.locale):
+        raise CliError(f"No Rasa server configured for locale '{args.locale}'")
 
     async def run() -> None:
         try:
@@ -197,30 +209,17 @@ def _test_files(settings: Settings, locale: str | None, files: list[str]) -> lis
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a classifier (plus the crisis net) on held-out test files."""
-    from nlu.classifier import Classifier
     from nlu.crisis import CrisisNet
     from nlu.evaluation import Thresholds, evaluate, format_report, save_confusion_png
-    from nlu.rasa_classifier import RasaClassifier, parse_urls
     from nlu.training_data import read_nlu_file
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
     targets = _test_files(settings, args.locale, args.files)
-    classifier: Classifier
-    rasa: RasaClassifier | None = None
-    if args.engine == "rasa":
-        url = args.rasa_url or settings.rasa_url
-        if not url:
-            raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to evaluate the Rasa engine.")
-        rasa = classifier = RasaClassifier(parse_urls(url), timeout_seconds=30)
+    classifier, rasa = _engine_classifier(args, settings, timeout=30)
+    if rasa is not None:
         targets = [(loc, path) for loc, path in targets if rasa.serves(loc)] or targets
-    else:
-        from bot.runtime import ensure_models
-        from nlu.spacy_classifier import SpacyClassifier
-
-        locales = ensure_models(settings, progress=_progress())
-        classifier = SpacyClassifier.load(settings.models_dir, locales)
 
     async def run_all() -> list[dict[str, object]]:
         results = []

@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot.chat_service import ChatService
+from bot.content import LocaleContent
 from bot.content.ui_texts import COMMANDS
 from bot.messages import Incoming, Reply
 from bot.profile import Profile
@@ -83,6 +84,13 @@ async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: 
 
 def _language(update: Update) -> str | None:
     return update.effective_user.language_code if update.effective_user else None
+
+
+def _locale_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> LocaleContent:
+    """The texts for a user we keep nothing about (groups, error replies): Telegram's language."""
+    engine = _service(context).engine
+    locale = engine.resolve_locale(Profile(), _language(update))
+    return engine.content.locale(locale, engine.settings.default_locale)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -146,10 +154,7 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    runtime: Runtime = context.bot_data[_RUNTIME]
-    engine = runtime.service.engine
-    locale = engine.resolve_locale(Profile(), _language(update))
-    lc = engine.content.locale(locale, engine.settings.default_locale)
+    lc = _locale_content(update, context)
     await context.bot.send_message(chat.id, lc.text("group_only"), parse_mode=ParseMode.HTML)
 
 
@@ -163,9 +168,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type != update.effective_chat.PRIVATE:
         return
     try:
-        engine = _service(context).engine
-        locale = engine.resolve_locale(Profile(), _language(update))
-        lc = engine.content.locale(locale, engine.settings.default_locale)
+        lc = _locale_content(update, context)
         reply = Reply(lc.text("error"), ((talk_button(lc),),))
         await _send(context, update.effective_chat.id, [reply])
     except Exception as second:  # never let the error handler raise

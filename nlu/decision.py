@@ -78,8 +78,3 @@ def needs_clarification(decision: Decision, *, clarify_below: float) -> bool:
     Never for a crisis: an unsure self_harm decision still gets the crisis answer.
     """
     return decision.intent != CRISIS_INTENT and decision.confidence < clarify_below
-
-
-def shows_escalation(decision: Decision) -> bool:
-    """Whether the reply to this decision shows a helpline (clarifying questions included)."""
-    return decision.escalate

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
-from nlu.decision import Decision, decide, needs_clarification, shows_escalation
+from nlu.decision import Decision, decide, needs_clarification
 from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, INTENTS
 from nlu.training_data import Example
 
@@ -91,7 +91,8 @@ def score(
     )
 
     risky = [i for i, g in enumerate(gold) if g in ESCALATING_INTENTS]
-    escalated = [shows_escalation(decisions[i]) for i in risky]
+    # The helpline is shown whenever a decision escalates, clarifying questions included.
+    escalated = [decisions[i].escalate for i in risky]
     risk_recall = sum(escalated) / len(risky) if risky else 1.0
     calm = [i for i, g in enumerate(gold) if g != CRISIS_INTENT]
     false_crisis = sum(predicted[i] == CRISIS_INTENT for i in calm) / len(calm) if calm else 0.0
