@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
-from bot.storage.clock import current_hour
+from bot.clock import current_hour, system_clock
 from bot.storage.models import Event
 
 #: Locales with their share of children, and each locale's countries with their share.
@@ -201,7 +201,7 @@ def seed(
     if existing:
         raise DatabaseNotEmpty(f"the database holds {existing} events already")
     rng = random.Random(seed_value if seed_value is not None else secrets.randbits(64))
-    rows = generate_events(users=users, weeks=weeks, end=end or dt.datetime.now(dt.UTC), rng=rng)
+    rows = generate_events(users=users, weeks=weeks, end=end or system_clock(), rng=rng)
     count = 0
     first = last = None
     batch: list[dict[str, Any]] = []

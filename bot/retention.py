@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete
 
+from bot.clock import Clock, current_hour, system_clock
 from bot.settings import Settings
-from bot.storage.clock import current_hour
 from bot.storage.models import Event, LoginAttempt, ProfileRow, ReviewerSession
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def purge(
     now: dt.datetime | None = None,
 ) -> PurgeResult:
     """Delete events and profiles older than ``retention_days``, and stale login records."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or system_clock()
     cutoff = current_hour(now) - dt.timedelta(days=retention_days)
     with engine.begin() as connection:
         events = connection.execute(delete(Event).where(Event.hour < cutoff)).rowcount
@@ -70,16 +70,20 @@ class DailyPurge:
         retention_days: int,
         interval_seconds: float,
         first_delay_seconds: float = FIRST_PURGE_DELAY_SECONDS,
+        clock: Clock = system_clock,
     ) -> None:
         self._engine = engine
         self._retention_days = retention_days
         self._interval = interval_seconds
         self._first_delay = first_delay_seconds
+        self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
 
     @classmethod
-    def start(cls, engine: Engine, settings: Settings) -> DailyPurge | None:
+    def start(
+        cls, engine: Engine, settings: Settings, *, clock: Clock = system_clock
+    ) -> DailyPurge | None:
         """Start purging in the background, unless ``SAFEBOT_PURGE_INTERVAL_HOURS`` is 0."""
         if settings.purge_interval_hours <= 0:
             return None
@@ -87,6 +91,7 @@ class DailyPurge:
             engine,
             retention_days=settings.retention_days,
             interval_seconds=settings.purge_interval_hours * 3600,
+            clock=clock,
         )
         task.begin()
         return task
@@ -115,7 +120,7 @@ class DailyPurge:
         while True:
             try:
                 result = await asyncio.to_thread(
-                    purge, self._engine, retention_days=self._retention_days
+                    purge, self._engine, retention_days=self._retention_days, now=self._clock()
                 )
                 logger.info(
                     "purge: deleted %d events and %d profiles older than %d days",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock, system_clock
 from bot.storage.models import Reviewer, ReviewerSession
 
 #: scrypt's cost parameters (16 MiB of memory per hash); kept in every hash string.
@@ -99,7 +100,9 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def add_reviewer(sessions: sessionmaker[Session], name: str, password: str) -> ReviewerInfo:
+def add_reviewer(
+    sessions: sessionmaker[Session], name: str, password: str, *, clock: Clock = system_clock
+) -> ReviewerInfo:
     """Create an account; refuses an existing username and short passwords."""
     username = normalise_username(name)
     check_password_strength(password)
@@ -112,7 +115,7 @@ def add_reviewer(sessions: sessionmaker[Session], name: str, password: str) -> R
         row = Reviewer(
             username=username,
             password_hash=hash_password(password),
-            created_at=dt.datetime.now(dt.UTC),
+            created_at=clock(),
             disabled=False,
         )
         session.add(row)

@@ -11,6 +11,9 @@ from bot.checks import check_all
 from bot.content import load_content
 from bot.settings import PROJECT_ROOT
 
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
 CONTENT = PROJECT_ROOT / "content"
 RULES = PROJECT_ROOT / "nlu" / "crisis"
 

@@ -8,6 +8,9 @@ from bot.messages import Incoming, Reply
 from bot.runtime import Runtime
 from nlu.classifier import IntentResult
 
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
 USER = 4242
 
 

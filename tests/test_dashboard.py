@@ -31,6 +31,9 @@ from bot.storage.database import make_engine, session_factory, upgrade
 from .test_cli import safebot
 from .test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
 
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
 PASSWORD = "correct horse battery staple"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
+from bot.clock import fixed_clock
 from bot.key_rotation import KeyFileExists, new_key, rehash_pseudonyms, write_key_file
 from bot.retention import DailyPurge, purge
 from bot.runtime import build_runtime
@@ -23,6 +24,9 @@ from bot.storage.stats import stats_table
 from .conftest import TEST_KEY
 from .test_cli import safebot
 from .test_stats import event
+
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
 
 NOW = dt.datetime(2026, 11, 23, 12, 30, tzinfo=dt.UTC)
 OLD_KEY = b"old-key-" + b"x" * 32
@@ -78,7 +82,13 @@ def test_purge_deletes_what_is_older_than_the_retention(database: Engine) -> Non
 
 async def test_the_daily_purge_runs_in_the_background(database: Engine) -> None:
     seed_ages(database)
-    task = DailyPurge(database, retention_days=365, interval_seconds=0.05, first_delay_seconds=0)
+    task = DailyPurge(
+        database,
+        retention_days=365,
+        interval_seconds=0.05,
+        first_delay_seconds=0,
+        clock=fixed_clock(NOW),
+    )
     task.begin()
     for _ in range(200):
         if task.runs >= 2:

@@ -26,6 +26,9 @@ from bot.storage.models import LoginAttempt, ReviewerSession
 
 from .test_cli import safebot
 
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -31,6 +31,9 @@ from bot.storage.stats import (
     suppress,
 )
 
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
 K = 5
 W1 = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)  # a Monday
 W2 = dt.datetime(2026, 11, 9, 10, tzinfo=dt.UTC)

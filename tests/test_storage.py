@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, select
 
+from bot.clock import current_hour
 from bot.conversation import EventRecord
 from bot.messages import Incoming
 from bot.profile import Profile
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from bot.storage.clock import current_hour
 from bot.storage.database import downgrade, make_engine, session_factory, upgrade
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.models import Event
@@ -21,6 +21,9 @@ from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.stats import format_table, stats_table
 
 from .conftest import TEST_KEY, make_settings
+
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

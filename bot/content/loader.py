@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from bot.clock import system_clock
 from bot.content import rules
 from bot.content.model import (
     INTERNATIONAL,
@@ -780,7 +781,7 @@ def load_content(
         loaded = _load_locale(c, directory, countries, routes, crc)
         if loaded is not None:
             locales[loaded.locale] = loaded
-    today = dt.date.today() if today is None else today
+    today = system_clock().date() if today is None else today
     for lc in locales.values():
         c.problems += rules.readability(c.policy, lc)
         c.problems += rules.blame(c.policy, lc)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock, system_clock
 from bot.reviewers import authenticate
 from bot.settings import Settings
 from bot.storage.models import LoginAttempt, Reviewer, ReviewerSession
@@ -24,10 +24,6 @@ from bot.storage.models import LoginAttempt, Reviewer, ReviewerSession
 COOKIE_NAME = "safebot_session"
 #: ``last_seen`` is written at most this often, so reading pages does not mean writing rows.
 _TOUCH_EVERY = dt.timedelta(seconds=30)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -96,7 +92,7 @@ class Auth:
         sessions: sessionmaker[Session],
         policy: Policy,
         *,
-        clock: Callable[[], dt.datetime] = _now,
+        clock: Clock = system_clock,
     ) -> None:
         self._sessions = sessions
         self.policy = policy

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import current_hour
 from bot.conversation import EventRecord
-from bot.storage.clock import current_hour
 from bot.storage.models import Event
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import current_hour
 from bot.profile import Profile
-from bot.storage.clock import current_hour
 from bot.storage.models import Event, ProfileRow
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: what the machine needs, the project's venv, the tests,
+# and the clock-sensitive tests once more with the system date a year ahead.
+#
+# Needs: root (or the Debian packages chromium and faketime already installed), PostgreSQL at
+# 127.0.0.1:5432 with the database `test` (started here if it is installed but stopped), and
+# Python 3.11+. Takes about 10 minutes on 2 cores (the Rasa tests set up their own Python 3.10
+# environment on the first run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# PostgreSQL: the tests create and drop their own database on the machine's server.
+if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+  fi
+fi
+
+# Chromium drives the dashboard's browser tests (Playwright cannot download browsers here);
+# faketime moves the system clock a year ahead for the second run below.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v faketime >/dev/null || missing+=(faketime)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "The tests need the Debian packages: ${missing[*]}. Run this script as root, or install" \
+      "them first: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "+ apt-get install -y ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+
+.venv/bin/python -m pytest "$@"
+
+# The same code a year from now: every test that reads or stores a time, with the system clock
+# (Python's, SQLite's and the subprocesses') moved 365 days ahead.
+echo "+ faketime -f +365d pytest -m time_sensitive"
+faketime -f '+365d' .venv/bin/python -m pytest -q -m time_sensitive -p no:cacheprovider
