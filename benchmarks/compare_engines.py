@@ -31,11 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot.settings import Settings  # noqa: E402
 from nlu import rasa_server  # noqa: E402
+from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
-from nlu.evaluation import Thresholds, evaluate  # noqa: E402
+from nlu.evaluation import evaluate  # noqa: E402
 from nlu.rasa_classifier import RasaClassifier, result_from_parse  # noqa: E402
-from nlu.spacy_classifier import SpacyClassifier, train_locale  # noqa: E402
+from nlu.spacy_classifier import SpacyClassifier, load_risk_model, train_locale  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
+from nlu.understanding import Understanding  # noqa: E402
 
 REPEATS = 5
 
@@ -77,13 +79,19 @@ def bot_memory_mb(models_dir: Path) -> float:
     return int(out) / 1024
 
 
+def understanding_for(
+    classifier: Classifier, net: CrisisNet, locale: str, settings: Settings, risk_dir: Path
+) -> Understanding:
+    """The bot's whole decision path around one classifier, with the embedded risk model."""
+    risk = load_risk_model(risk_dir, [locale], default_locale=locale)
+    return Understanding.of(settings, net=net, classifier=classifier, risk=risk)
+
+
 def quality(
-    classifier: object, net: CrisisNet, locale: str, settings: Settings, engine: str
+    understanding: Understanding, locale: str, settings: Settings, engine: str
 ) -> dict[str, float]:
     examples = read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
-    ev = asyncio.run(
-        evaluate(classifier, net, examples, locale, Thresholds.of(settings), engine=engine)  # type: ignore[arg-type]
-    )
+    ev = asyncio.run(evaluate(understanding, examples, locale, engine=engine))
     return {
         "macro_f1": ev.macro_f1,
         "accuracy": ev.accuracy,
@@ -100,20 +108,22 @@ def bench_spacy(
     for locale in locales:
         report = train_locale(settings.nlu_data_dir, models_dir, locale)
         classifier = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
+        understanding = understanding_for(classifier, net, locale, settings, models_dir)
         texts = [
             e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
         ]
         timings = []
         for _ in range(REPEATS):
             for text in texts:
+                # The whole decision: crisis net, risk model and topic classifier.
                 started = time.perf_counter()
-                classifier.classify_sync(text, locale)
+                asyncio.run(understanding.understand(text, locale))
                 timings.append((time.perf_counter() - started) * 1000)
         rows.append(
             {
                 "engine": "spacy",
                 "locale": locale,
-                **quality(classifier, net, locale, settings, "spacy"),
+                **quality(understanding, locale, settings, "spacy"),
                 "train_s": report.seconds,
                 "p50_ms": statistics.median(timings),
                 "p99_ms": percentile(timings, 99),
@@ -154,7 +164,12 @@ def bench_rasa(
                         timings.append((time.perf_counter() - started) * 1000)
             memory = rss_mb(process.pid)
             classifier = RasaClassifier({locale: url}, timeout_seconds=30)
-            measured = quality(classifier, net, locale, settings, "rasa")
+            measured = quality(
+                understanding_for(classifier, net, locale, settings, models_dir),
+                locale,
+                settings,
+                "rasa",
+            )
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=60)

@@ -13,10 +13,14 @@ COUNTRY = "c"  # c:<CC>|c:more|c:skip
 LANGUAGE = "l"  # l:<locale>
 CHECKIN = "ci"  # ci:ok|ci:no
 FEEDBACK = "h"  # h:y:<intent>|h:n:<intent>   "did this help?"
+ASK = "ad"  # ad:y:<intent>|ad:n:<intent>|ad:u:<intent>   the answer to the direct question
 MORE = "more"
 SKIP = "skip"
 OK = "ok"
 NOT_OK = "no"
+YES = "y"
+NO = "n"
+UNSURE = "u"
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,11 @@ def make(kind: str, value: str) -> str:
 def parse(payload: str) -> Action | None:
     """Parse a payload; None for anything we did not make."""
     kind, sep, value = payload.partition(":")
-    if not sep or kind not in {ANSWER, TOPIC, COUNTRY, LANGUAGE, CHECKIN, FEEDBACK} or not value:
+    if (
+        not sep
+        or kind not in {ANSWER, TOPIC, COUNTRY, LANGUAGE, CHECKIN, FEEDBACK, ASK}
+        or not value
+    ):
         return None
     if not _VALUE.fullmatch(value):
         return None

@@ -9,6 +9,9 @@ from bot.content.model import Where
 from nlu.crisis import CrisisNet, CrisisRuleError, RuleKind
 from nlu.normalize import normalize
 
+#: A non-example of these kinds must not be caught by any rule of these kinds.
+_ESCALATING_KINDS = frozenset({RuleKind.EMERGENCY, RuleKind.CRISIS})
+
 
 def check_crisis_rules(directory: Path) -> list[Problem]:
     """Load the rules and run each rule's examples and not-examples."""
@@ -20,7 +23,7 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
     for locale in net.locales:
         where = Where(directory / f"{locale}.yml", 1)
         rules = net.rules(locale)
-        crisis_rules = [r for r in rules if r.kind is RuleKind.CRISIS]
+        escalating = [r for r in rules if r.kind in _ESCALATING_KINDS]
         for rule in rules:
             for example in rule.examples:
                 if not rule.matches(normalize(example)):
@@ -30,7 +33,7 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                         )
                     )
             for example in rule.not_examples:
-                others = crisis_rules if rule.kind is RuleKind.CRISIS else [rule]
+                others = escalating if rule.kind in _ESCALATING_KINDS else [rule]
                 hits = [r.id for r in others if r.matches(normalize(example))]
                 if hits:
                     problems.append(

@@ -19,6 +19,7 @@ from nlu.spacy_classifier import DEFAULT_EPOCHS
 if TYPE_CHECKING:
     from nlu.classifier import Classifier
     from nlu.rasa_classifier import RasaClassifier
+    from nlu.understanding import Understanding
 
 
 class CliError(Exception):
@@ -103,9 +104,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Retrain the embedded classifier and compare it with the one in service."""
     from nlu.crisis import CrisisNet
-    from nlu.evaluation import Thresholds
     from nlu.retraining import format_comparison, retrain
     from nlu.training_data import available_locales
+    from nlu.understanding import thresholds_of
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
@@ -113,7 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not locales:
         raise CliError(f"No training data in {settings.nlu_data_dir}")
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    thresholds = Thresholds.of(settings)
+    thresholds = thresholds_of(settings)
     progress = _progress()
     refused = False
     for locale in locales:
@@ -157,31 +158,38 @@ def _engine_classifier(
     return SpacyClassifier.load(settings.models_dir, locales, default_locale=default), None
 
 
+def _understanding(
+    args: argparse.Namespace, settings: Settings, *, timeout: float
+) -> tuple[Understanding, RasaClassifier | None]:
+    """The bot's own way of understanding text, with the classifier chosen by --engine."""
+    from bot.runtime import ensure_models
+    from nlu.crisis import CrisisNet
+    from nlu.spacy_classifier import load_risk_model
+    from nlu.understanding import Understanding
+
+    classifier, rasa = _engine_classifier(args, settings, timeout=timeout)
+    locales = ensure_models(settings, progress=_progress())
+    risk = load_risk_model(
+        settings.models_dir, locales, default_locale=args.locale or settings.default_locale
+    )
+    net = CrisisNet.from_dir(settings.crisis_rules_dir)
+    return Understanding.of(settings, net=net, classifier=classifier, risk=risk), rasa
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify one message per stdin line; one JSON object per stdout line."""
-    from nlu.crisis import CrisisNet
-    from nlu.decision import decide
     from nlu.rasa_classifier import RasaUnavailable
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
-    net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    classifier, rasa = _engine_classifier(args, settings, timeout=10)
+    understanding, rasa = _understanding(args, settings, timeout=10)
     if rasa is not None and not rasa.serves(args.locale):
         raise CliError(f"No Rasa server configured for locale '{args.locale}'")
 
     async def run() -> None:
         try:
             for line in sys.stdin:
-                text = line.rstrip("\n")
-                result = await classifier.classify(text[: settings.max_classify_chars], args.locale)
-                verdict = net.check(text, args.locale)
-                decision = decide(
-                    result,
-                    verdict,
-                    self_harm_floor=settings.self_harm_floor,
-                    escalate_mass_floor=settings.escalate_mass_floor,
-                )
+                decision = await understanding.understand(line.rstrip("\n"), args.locale)
                 sys.stdout.write(json.dumps(decision.as_json()) + "\n")
                 sys.stdout.flush()
         finally:
@@ -204,31 +212,46 @@ def _test_files(settings: Settings, locale: str | None, files: list[str]) -> lis
     missing = [str(path) for _, path in found if not path.is_file()]
     if missing:
         raise CliError(f"No test file: {', '.join(missing)}")
+    found += [
+        (loc, path) for loc in locales for path in sorted((tests_dir / loc).glob("crisis_*.yml"))
+    ]
     return found
 
 
+def _is_crisis_file(path: Path) -> bool:
+    """Crisis test files list ``messages:`` with an expected urgency; NLU files list ``nlu:``."""
+    try:
+        head = path.read_text(encoding="utf-8")[:4000]
+    except OSError:
+        return False
+    return any(line.startswith("messages:") for line in head.splitlines())
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Evaluate a classifier (plus the crisis net) on held-out test files."""
-    from nlu.crisis import CrisisNet
-    from nlu.evaluation import Thresholds, evaluate, format_report, save_confusion_png
+    """Evaluate what children get (crisis net, risk model, classifier) on held-out test files."""
+    from nlu.crisis_evaluation import evaluate_crisis, format_crisis_report, read_crisis_file
+    from nlu.evaluation import evaluate, format_report, save_confusion_png
     from nlu.training_data import read_nlu_file
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
-    net = CrisisNet.from_dir(settings.crisis_rules_dir)
     targets = _test_files(settings, args.locale, args.files)
-    classifier, rasa = _engine_classifier(args, settings, timeout=30)
+    understanding, rasa = _understanding(args, settings, timeout=30)
     if rasa is not None:
         targets = [(loc, path) for loc, path in targets if rasa.serves(loc)] or targets
 
     async def run_all() -> list[dict[str, object]]:
-        results = []
+        results: list[dict[str, object]] = []
         try:
             for locale, path in targets:
+                if _is_crisis_file(path):
+                    crisis = await evaluate_crisis(understanding, read_crisis_file(path), locale)
+                    if not args.json:
+                        print(f"{path}\n{format_crisis_report(crisis)}\n")
+                    results.append({"file": str(path), **crisis.as_dict()})
+                    continue
                 examples = read_nlu_file(path)
-                ev = await evaluate(
-                    classifier, net, examples, locale, Thresholds.of(settings), engine=args.engine
-                )
+                ev = await evaluate(understanding, examples, locale, engine=args.engine)
                 if args.confusion:
                     target = Path(args.confusion)
                     if len(targets) > 1:
@@ -245,10 +268,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         results = asyncio.run(run_all())
     except Exception as error:
+        from nlu.crisis_evaluation import CrisisTestError
         from nlu.rasa_classifier import RasaUnavailable
+        from nlu.training_data import TrainingDataError
 
         if isinstance(error, RasaUnavailable):
             raise CliError(f"Rasa could not be evaluated: {error}") from None
+        if isinstance(error, CrisisTestError | TrainingDataError):
+            raise CliError(str(error)) from None
         raise
     if args.json:
         print(json.dumps(results if len(results) != 1 else results[0], indent=2))
@@ -379,8 +406,7 @@ def cmd_content_preview(args: argparse.Namespace) -> int:
     """Show an answer exactly as a child would see it (text and buttons)."""
     from bot.console import render
     from bot.content import load_content
-    from bot.conversation import Engine
-    from nlu.crisis import CrisisNet
+    from bot.conversation import preview_reply
     from nlu.intents import INTENTS
 
     settings = _settings()
@@ -416,19 +442,13 @@ def cmd_content_preview(args: argparse.Namespace) -> int:
             f"(the United Kingdom is GB).{hint}"
         )
 
-    class _NoClassifier:
-        name = "preview"
-
-        async def classify(self, text: str, locale: str) -> object:
-            raise RuntimeError("preview does not classify")
-
-    engine = Engine(
-        content=content,
-        classifier=_NoClassifier(),  # type: ignore[arg-type]
-        net=CrisisNet({}),
-        settings=settings,
+    reply = preview_reply(
+        content,
+        args.intent,
+        locale=args.locale,
+        default_locale=settings.default_locale,
+        country=country,
     )
-    reply = engine.preview(args.intent, locale=args.locale, country=country)
     text, _ = render([reply])
     where = lc.country_names.get(country, country) if country else "no country chosen"
     print(f"--- {args.intent} / {args.locale} / {where} ---\n")

@@ -7,10 +7,12 @@ rule lives anywhere else.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
 from bot import actions
-from bot.content import Answer, Content, Escalation, LocaleContent
+from bot.clock import Clock, current_hour, system_clock
+from bot.content import Content, Escalation, LocaleContent
 from bot.messages import Button, Incoming, IncomingKind, Reply
 from bot.profile import Profile
 from bot.rendering import (
@@ -23,15 +25,20 @@ from bot.rendering import (
     with_extra_button,
 )
 from bot.settings import Settings
-from nlu.classifier import Classifier
-from nlu.crisis import CrisisNet
-from nlu.decision import Decision, decide, needs_clarification
-from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, RISK_INTENTS
+from nlu.decision import Decision, Urgency, needs_clarification
+from nlu.intents import (
+    CONVERSATION_INTENTS,
+    CRISIS_INTENT,
+    CRISIS_INTENTS,
+    ESCALATING_INTENTS,
+    RISK_INTENTS,
+)
 from nlu.language_id import LanguageIdentifier
 from nlu.normalize import normalize
+from nlu.understanding import Understanding
 
-#: The safety net reads at most this much of a message (Telegram's own limit is 4096).
-_MAX_NET_CHARS = 10_000
+#: The answer of an emergency (the number comes first, then this, then the helplines).
+EMERGENCY_ANSWER = "emergency"
 
 
 @dataclass(frozen=True)
@@ -67,16 +74,16 @@ class Engine:
         self,
         *,
         content: Content,
-        classifier: Classifier,
-        net: CrisisNet,
+        understanding: Understanding,
         settings: Settings,
         language_id: LanguageIdentifier | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.content = content
-        self.classifier = classifier
-        self.net = net
+        self.understanding = understanding
         self.settings = settings
         self.language_id = language_id
+        self.clock = clock
 
     def replace_content(self, content: Content) -> None:
         """Serve new (already checked) content from the next message on."""
@@ -115,18 +122,19 @@ class Engine:
     async def handle(self, incoming: Incoming, profile: Profile) -> Turn:
         """Answer one incoming message."""
         content = self.content  # one consistent snapshot for the whole turn
+        now = self.clock()
         detected = self.detect(incoming)
         locale = self.resolve_locale(profile, incoming.language_code, detected)
         lc = content.locale(locale, self.settings.default_locale)
         if incoming.kind is IncomingKind.COMMAND:
-            turn = self._command(content, lc, incoming.payload, profile)
+            turn = self._command(content, lc, incoming.payload, profile, now)
         elif incoming.kind is IncomingKind.BUTTON:
-            turn = self._button(content, lc, incoming.payload, profile)
+            turn = self._button(content, lc, incoming.payload, profile, now)
         elif incoming.kind is IncomingKind.MEDIA:
             reply = Reply(lc.text("media"), topic_buttons(lc))
             turn = self._turn(lc, [reply], profile, EventRecord(kind="media"))
         else:
-            turn = await self._text(content, lc, incoming.text, profile, detected or lc.locale)
+            turn = await self._text(content, lc, incoming.text, profile, detected or lc.locale, now)
             if detected is not None and detected != lc.locale and turn.replies:
                 # Understood in the language it was written in; answered in the child's
                 # language, with one tap to switch.
@@ -139,37 +147,40 @@ class Engine:
                 turn = dataclasses.replace(turn, replies=tuple(replies))
         if turn.forget:
             return turn
-        return self._follow_up_crisis(content.locale(turn.locale, lc.locale), turn, profile)
-
-    def preview(self, intent: str, *, locale: str, country: str | None) -> Reply:
-        """The reply a child gets for a message classified as ``intent`` (for editors)."""
-        content = self.content
-        lc = content.locale(locale, self.settings.default_locale)
-        decision = Decision(intent=intent, confidence=1.0, escalate=intent in ESCALATING_INTENTS)
-        turn = self._answer_intent(
-            content, lc, decision, Profile(country=country), kind="preview", band=None
-        )
-        return turn.replies[0]
+        return self._keep_crisis_open(content, content.locale(turn.locale, lc.locale), turn, now)
 
     # -- text -------------------------------------------------------------------------------
 
     async def _text(
-        self, content: Content, lc: LocaleContent, text: str, profile: Profile, written_in: str
+        self,
+        content: Content,
+        lc: LocaleContent,
+        text: str,
+        profile: Profile,
+        written_in: str,
+        now: dt.datetime,
     ) -> Turn:
         if not normalize(text):
             reply = Reply(lc.text("empty"), topic_buttons(lc))
             return self._turn(lc, [reply], profile, EventRecord(kind="text"))
-        verdict = self.net.check(text[:_MAX_NET_CHARS], written_in)
-        result = await self.classifier.classify(
-            text[: self.settings.max_classify_chars], written_in
-        )
-        decision = decide(
-            result,
-            verdict,
-            self_harm_floor=self.settings.self_harm_floor,
-            escalate_mass_floor=self.settings.escalate_mass_floor,
-        )
+        crisis_open = profile.in_crisis(now)
+        decision = await self.understanding.understand(text, written_in, crisis_open=crisis_open)
         band = self.band(decision.confidence)
+        if decision.urgency is Urgency.EMERGENCY:
+            return self._emergency(content, lc, decision, profile, now, band=band)
+        if decision.ask_directly:
+            return self._ask_directly(content, lc, decision, profile, band=band)
+        if crisis_open and not decision.escalate and decision.intent in CONVERSATION_INTENTS:
+            # "I'm okay", "never mind", "joking", "ok", "thanks", "bye" while a crisis is open:
+            # a warm answer that keeps the helpline and checks in; it never closes the crisis.
+            event = EventRecord(
+                kind="text",
+                intent=decision.intent,
+                confidence_band=band,
+                escalation=Escalation.CRISIS.value,
+                engine=decision.engine,
+            )
+            return self._turn(lc, [self._checkin(content, lc, profile)], profile, event)
         if needs_clarification(decision, clarify_below=self.settings.clarify_below):
             text = lc.text("clarify")
             escalation = Escalation.NONE
@@ -186,7 +197,69 @@ class Engine:
                 clarified=True,
             )
             return self._turn(lc, [reply], profile, event)
-        return self._answer_intent(content, lc, decision, profile, kind="text", band=band)
+        return self._answer_intent(content, lc, decision, profile, now, kind="text", band=band)
+
+    def _emergency(
+        self,
+        content: Content,
+        lc: LocaleContent,
+        decision: Decision,
+        profile: Profile,
+        now: dt.datetime,
+        *,
+        band: str | None,
+        button: str | None = None,
+    ) -> Turn:
+        """Danger now: the emergency number first, a short call to call now, the helplines."""
+        answer = lc.answers[EMERGENCY_ANSWER]
+        reply = render_answer(
+            content,
+            lc,
+            answer,
+            country=profile.country,
+            escalation=Escalation.EMERGENCY,
+            intent=decision.intent,
+        )
+        event = EventRecord(
+            kind="text" if button is None else "button",
+            intent=decision.intent,
+            confidence_band=band,
+            escalation=Escalation.EMERGENCY.value,
+            button=button,
+            crisis_net=decision.crisis_net,
+            engine=decision.engine,
+        )
+        opened = self._open_crisis(profile, now, decision.intent, emergency=True)
+        return self._turn(lc, [reply], opened, event)
+
+    def _ask_directly(
+        self,
+        content: Content,
+        lc: LocaleContent,
+        decision: Decision,
+        profile: Profile,
+        *,
+        band: str | None,
+    ) -> Turn:
+        """Distress without a clear crisis: ask plainly, with the helpline already shown."""
+        country = content.country(profile.country)
+        text = lc.text("ask_directly") + "\n\n" + helpline_lines(lc, country, Escalation.HELPLINE)
+        topic = decision.intent if decision.intent in lc.answers else "out_of_scope"
+        buttons = (
+            (Button(lc.text("button_yes"), action=actions.make(actions.ASK, f"y:{topic}")),),
+            (Button(lc.text("button_no"), action=actions.make(actions.ASK, f"n:{topic}")),),
+            (Button(lc.text("button_not_sure"), action=actions.make(actions.ASK, f"u:{topic}")),),
+            (talk_button(lc),),
+        )
+        event = EventRecord(
+            kind="text",
+            intent=decision.intent,
+            confidence_band=band,
+            escalation=Escalation.HELPLINE.value,
+            engine=decision.engine,
+            clarified=True,
+        )
+        return self._turn(lc, [Reply(text, buttons)], profile, event)
 
     def _answer_intent(
         self,
@@ -194,6 +267,7 @@ class Engine:
         lc: LocaleContent,
         decision: Decision,
         profile: Profile,
+        now: dt.datetime,
         *,
         kind: str,
         band: str | None,
@@ -201,10 +275,12 @@ class Engine:
     ) -> Turn:
         answer = lc.answers[decision.intent]
         escalation = answer.escalation
+        if decision.urgency is Urgency.CRISIS and escalation.rank < Escalation.CRISIS.rank:
+            escalation = Escalation.CRISIS
         if decision.escalate and escalation is Escalation.NONE:
             escalation = Escalation.HELPLINE
         reply = render_answer(content, lc, answer, country=profile.country, escalation=escalation)
-        if decision.intent in RISK_INTENTS and decision.intent != CRISIS_INTENT:
+        if decision.intent in RISK_INTENTS and decision.intent not in CRISIS_INTENTS:
             reply = Reply(reply.text, (*reply.buttons, feedback_row(lc, decision.intent)))
         event = EventRecord(
             kind=kind,
@@ -215,33 +291,85 @@ class Engine:
             crisis_net=decision.crisis_net,
             engine=decision.engine,
         )
-        return self._turn(lc, [reply], self._after_answer(answer, profile), event)
+        if escalation.rank >= Escalation.CRISIS.rank and kind != "preview":
+            profile = self._open_crisis(profile, now, decision.intent, emergency=False)
+        return self._turn(lc, [reply], profile, event)
 
-    def _after_answer(self, answer: Answer, profile: Profile) -> Profile:
-        if answer.escalation is Escalation.CRISIS:
-            return dataclasses.replace(
-                profile,
-                crisis_replies_left=self.settings.crisis_follow_replies,
-                checkin_pending=True,
-            )
-        return profile
+    def _open_crisis(
+        self, profile: Profile, now: dt.datetime, intent: str, *, emergency: bool
+    ) -> Profile:
+        """Keep the helpline in every reply for the next hours (to the hour, rounded up)."""
+        hours = dt.timedelta(hours=self.settings.crisis_open_hours)
+        until = current_hour(now + hours) + dt.timedelta(hours=1)
+        if profile.crisis_until is not None and profile.crisis_until > until:
+            until = profile.crisis_until
+        return dataclasses.replace(
+            profile,
+            crisis_until=until,
+            crisis_intent=intent if intent in ESCALATING_INTENTS else CRISIS_INTENT,
+            crisis_emergency=emergency or (profile.in_crisis(now) and profile.crisis_emergency),
+        )
+
+    def _crisis_level(self, profile: Profile) -> Escalation:
+        return Escalation.EMERGENCY if profile.crisis_emergency else Escalation.CRISIS
+
+    def _checkin(self, content: Content, lc: LocaleContent, profile: Profile) -> Reply:
+        """The warm check-in of an open crisis, with its helplines and three ways to answer."""
+        block = helpline_lines(
+            lc,
+            content.country(profile.country),
+            self._crisis_level(profile),
+            profile.crisis_intent,
+        )
+        text = lc.text("crisis_checkin") + "\n\n" + block
+        if profile.crisis_emergency:  # the emergency number stays the first line
+            number, _, rest = block.partition("\n")
+            text = f"{number}\n\n{lc.text('crisis_checkin')}\n\n{rest}"
+        return Reply(
+            text,
+            (
+                (
+                    Button(
+                        lc.text("button_checkin_ok"),
+                        action=actions.make(actions.CHECKIN, actions.OK),
+                    ),
+                ),
+                (
+                    Button(
+                        lc.text("button_checkin_not_ok"),
+                        action=actions.make(actions.CHECKIN, actions.NOT_OK),
+                    ),
+                ),
+                (talk_button(lc),),
+            ),
+        )
 
     # -- buttons ----------------------------------------------------------------------------
 
-    def _button(self, content: Content, lc: LocaleContent, payload: str, profile: Profile) -> Turn:
+    def _button(
+        self,
+        content: Content,
+        lc: LocaleContent,
+        payload: str,
+        profile: Profile,
+        now: dt.datetime,
+    ) -> Turn:
         action = actions.parse(payload)
         if action is None:
             return self._unknown_button(lc, profile)
         if action.kind == actions.TOPIC and action.value in lc.answers:
-            decision = Decision(
-                intent=action.value,
-                confidence=1.0,
-                escalate=action.value in ESCALATING_INTENTS,
-                engine="button",
-            )
             return self._answer_intent(
-                content, lc, decision, profile, kind="button", band=None, button=payload
+                content,
+                lc,
+                _chosen(action.value),
+                profile,
+                now,
+                kind="button",
+                band=None,
+                button=payload,
             )
+        if action.kind == actions.ASK:
+            return self._direct_answer(content, lc, action.value, profile, now, payload)
         if action.kind == actions.ANSWER and action.value in lc.answers:
             answer = lc.answers[action.value]
             reply = render_answer(
@@ -255,7 +383,11 @@ class Engine:
                 escalation=answer.escalation.value,
                 button=payload,
             )
-            return self._turn(lc, [reply], self._after_answer(answer, profile), event)
+            if answer.escalation.rank >= Escalation.CRISIS.rank:
+                profile = self._open_crisis(
+                    profile, now, answer.id, emergency=answer.escalation is Escalation.EMERGENCY
+                )
+            return self._turn(lc, [reply], profile, event)
         if action.kind == actions.COUNTRY:
             return self._country_button(content, lc, action.value, profile)
         if action.kind == actions.LANGUAGE and action.value in content.locales:
@@ -266,11 +398,18 @@ class Engine:
             updated = dataclasses.replace(profile, locale=action.value)
             return self._turn(new_lc, [reply], updated, EventRecord(kind="button", button="l"))
         if action.kind == actions.CHECKIN and action.value == actions.NOT_OK:
-            decision = Decision(
-                intent=CRISIS_INTENT, confidence=1.0, escalate=True, engine="button"
-            )
+            intent = profile.crisis_intent or CRISIS_INTENT
+            if intent not in lc.answers:
+                intent = CRISIS_INTENT
             return self._answer_intent(
-                content, lc, decision, profile, kind="button", band=None, button=payload
+                content,
+                lc,
+                _chosen(intent, crisis=True),
+                profile,
+                now,
+                kind="button",
+                band=None,
+                button=payload,
             )
         if action.kind == actions.FEEDBACK:
             verdict, _, intent = action.value.partition(":")
@@ -284,8 +423,46 @@ class Engine:
                 event = EventRecord(kind="feedback", intent=intent, button="h", helpful=helped)
                 return self._turn(lc, [reply], profile, event)
         if action.kind == actions.CHECKIN and action.value == actions.OK:
+            # Glad to hear it; the crisis stays open (the helpline is added to this reply).
             reply = Reply(lc.text("checkin_ok"), ((talk_button(lc),),))
             return self._turn(lc, [reply], profile, EventRecord(kind="button", button=payload))
+        return self._unknown_button(lc, profile)
+
+    def _direct_answer(
+        self,
+        content: Content,
+        lc: LocaleContent,
+        value: str,
+        profile: Profile,
+        now: dt.datetime,
+        payload: str,
+    ) -> Turn:
+        """The child's answer to "are you thinking about killing yourself?"."""
+        said, _, topic = value.partition(":")
+        if said in (actions.YES, actions.UNSURE):
+            return self._answer_intent(
+                content,
+                lc,
+                _chosen(CRISIS_INTENT, crisis=True),
+                profile,
+                now,
+                kind="button",
+                band=None,
+                button=f"{actions.ASK}:{said}",
+            )
+        if said == actions.NO and topic in lc.answers:
+            # The normal answer, with the helpline kept at the bottom.
+            decision = dataclasses.replace(_chosen(topic), escalate=True)
+            return self._answer_intent(
+                content,
+                lc,
+                decision,
+                profile,
+                now,
+                kind="button",
+                band=None,
+                button=f"{actions.ASK}:n",
+            )
         return self._unknown_button(lc, profile)
 
     def _country_button(
@@ -316,8 +493,20 @@ class Engine:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def _command(self, content: Content, lc: LocaleContent, name: str, profile: Profile) -> Turn:
+    def _command(
+        self,
+        content: Content,
+        lc: LocaleContent,
+        name: str,
+        profile: Profile,
+        now: dt.datetime,
+    ) -> Turn:
         event = EventRecord(kind="command", button=f"/{name}" if name in _COMMANDS else "/other")
+        if name == "start" and profile.in_crisis(now):
+            # Starting over does not close a crisis: welcome back, helpline, check-in.
+            replies = [Reply(lc.text("start")), self._checkin(content, lc, profile)]
+            event = dataclasses.replace(event, escalation=Escalation.CRISIS.value)
+            return self._turn(lc, replies, profile, event)
         if name == "start":
             if not profile.country_asked:
                 replies = [Reply(lc.text("start")), self._ask_country(lc)]
@@ -344,33 +533,34 @@ class Engine:
             lc.text("ask_country"), country_buttons(lc, list(lc.country_choices), more=True)
         )
 
-    # -- crisis follow-up -------------------------------------------------------------------
+    # -- an open crisis ---------------------------------------------------------------------
 
-    def _follow_up_crisis(self, lc: LocaleContent, turn: Turn, before: Profile) -> Turn:
-        """Keep a crisis open: helpline one tap away for a few replies, and one check-in."""
-        if turn.event is not None and turn.event.escalation == Escalation.CRISIS.value:
-            return turn  # this turn gave the crisis answer itself
-        if not before.in_crisis:
-            return turn
-        replies = list(turn.replies)
+    def _keep_crisis_open(
+        self, content: Content, lc: LocaleContent, turn: Turn, now: dt.datetime
+    ) -> Turn:
+        """While a crisis is open, every reply keeps its helplines and a person one tap away."""
         profile = turn.profile
-        if profile.crisis_replies_left > 0 and replies:
-            replies[0] = with_extra_button(replies[0], talk_button(lc))
-            profile = dataclasses.replace(
-                profile, crisis_replies_left=profile.crisis_replies_left - 1
-            )
-        if profile.checkin_pending:
-            checkin = Reply(
-                lc.text("checkin"),
-                (
-                    (Button(lc.text("button_checkin_ok"), action="ci:ok"),),
-                    (Button(lc.text("button_checkin_not_ok"), action="ci:no"),),
-                    (talk_button(lc),),
-                ),
-            )
-            replies.append(checkin)
-            profile = dataclasses.replace(profile, checkin_pending=False)
-        return dataclasses.replace(turn, replies=tuple(replies), profile=profile)
+        if not profile.in_crisis(now) or not turn.replies:
+            return turn
+        if turn.event is not None and turn.event.escalation != Escalation.NONE.value:
+            return turn  # this turn shows helplines itself
+        replies = list(turn.replies)
+        block = helpline_lines(
+            lc,
+            content.country(profile.country),
+            self._crisis_level(profile),
+            profile.crisis_intent,
+        )
+        first = with_extra_button(replies[0], talk_button(lc))
+        text = f"{first.text}\n\n{block}"
+        if profile.crisis_emergency:  # the emergency number stays the first line
+            number, _, rest = block.partition("\n")
+            text = f"{number}\n\n{first.text}\n\n{rest}"
+        replies[0] = Reply(text, first.buttons)
+        event = turn.event
+        if event is not None:
+            event = dataclasses.replace(event, escalation=Escalation.HELPLINE.value)
+        return dataclasses.replace(turn, replies=tuple(replies), event=event)
 
     @staticmethod
     def _turn(
@@ -380,3 +570,31 @@ class Engine:
 
 
 _COMMANDS = frozenset({"start", "help", "privacy", "language", "country", "forget"})
+
+
+def _chosen(intent: str, *, crisis: bool = False) -> Decision:
+    """The decision of a topic the child chose with a button."""
+    return Decision(
+        intent=intent,
+        confidence=1.0,
+        escalate=intent in ESCALATING_INTENTS or crisis,
+        urgency=Urgency.CRISIS if crisis or intent in CRISIS_INTENTS else Urgency.NONE,
+        engine="button",
+    )
+
+
+def preview_reply(
+    content: Content, intent: str, *, locale: str, default_locale: str, country: str | None
+) -> Reply:
+    """The reply a child gets for a message understood as ``intent`` (for editors)."""
+    lc = content.locale(locale, default_locale)
+    if intent == EMERGENCY_ANSWER:
+        answer, escalation = lc.answers[EMERGENCY_ANSWER], Escalation.EMERGENCY
+    else:
+        answer = lc.answers[intent]
+        escalation = answer.escalation
+        if intent in CRISIS_INTENTS and escalation.rank < Escalation.CRISIS.rank:
+            escalation = Escalation.CRISIS
+        elif intent in ESCALATING_INTENTS and escalation is Escalation.NONE:
+            escalation = Escalation.HELPLINE
+    return render_answer(content, lc, answer, country=country, escalation=escalation, intent=intent)

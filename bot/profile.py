@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 
@@ -12,12 +13,12 @@ class Profile:
     locale: str | None = None
     country: str | None = None
     country_asked: bool = False
-    #: Replies still to come with the helpline one tap away after a crisis answer.
-    crisis_replies_left: int = 0
-    #: The bot still owes the child one check-in after a crisis answer.
-    checkin_pending: bool = False
+    #: After a crisis or emergency reply: until when every reply keeps the helpline (UTC, to
+    #: the hour), whose helplines (the crisis intent) and whether it was an emergency.
+    crisis_until: dt.datetime | None = None
+    crisis_intent: str | None = None
+    crisis_emergency: bool = False
 
-    @property
-    def in_crisis(self) -> bool:
-        """A crisis answer was given recently and is not closed yet."""
-        return self.crisis_replies_left > 0 or self.checkin_pending
+    def in_crisis(self, now: dt.datetime) -> bool:
+        """A crisis was answered and has not run out (only /forget or time closes it)."""
+        return self.crisis_until is not None and now < self.crisis_until

@@ -18,7 +18,7 @@ from bot.conversation import Engine
 from bot.settings import Settings
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import WithFallback
-from nlu.spacy_classifier import META_FILE, SpacyClassifier, model_path
+from nlu.spacy_classifier import META_FILE, SpacyClassifier, load_risk_model, model_path
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Reloader:
             for problem in errors[:_MAX_LOGGED_PROBLEMS]:
                 logger.error("  %s", problem)
             return False
-        self.engine.net = CrisisNet.from_dir(self.settings.crisis_rules_dir)
+        self.engine.understanding.net = CrisisNet.from_dir(self.settings.crisis_rules_dir)
         self.engine.replace_content(content)
         self.reloads += 1
         answers = sum(len(lc.answers) for lc in content.locales.values())
@@ -85,16 +85,21 @@ class Reloader:
             fresh = SpacyClassifier.load(
                 self.settings.models_dir, self._locales, default_locale=self.settings.default_locale
             )
+            risk = load_risk_model(
+                self.settings.models_dir, self._locales, default_locale=self.settings.default_locale
+            )
         except OSError as error:
             logger.error(
                 "retrained model could not be loaded (%s); keeping the old one",
                 type(error).__name__,
             )
             return False
-        if isinstance(self.engine.classifier, WithFallback):
-            self.engine.classifier.fallback = fresh
+        understanding = self.engine.understanding
+        if isinstance(understanding.classifier, WithFallback):
+            understanding.classifier.fallback = fresh
         else:
-            self.engine.classifier = fresh
+            understanding.classifier = fresh
+        understanding.risk = risk
         logger.info("classifier reloaded for %s", ", ".join(self._locales))
         return True
 

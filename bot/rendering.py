@@ -8,8 +8,11 @@ from bot import actions
 from bot.content import Answer, Content, Country, Escalation, Helpline, LocaleContent
 from bot.content.model import INTERNATIONAL
 from bot.messages import Button, Reply
+from nlu.intents import CRISIS_INTENT
 
 _ALWAYS_OPEN = {"24/7", "24 h", "24h", "24 hours"}
+#: Kinds of danger where the police number is shown beside the helplines.
+_POLICE_INTENTS = frozenset({"abuse", "grooming", "cyberbullying"})
 
 
 def _helpline_line(lc: LocaleContent, helpline: Helpline) -> str:
@@ -31,11 +34,21 @@ def _helpline_line(lc: LocaleContent, helpline: Helpline) -> str:
     return line
 
 
-def helpline_lines(lc: LocaleContent, country: Country, level: Escalation) -> str:
-    """The block of helplines (and, in a crisis, the emergency number first)."""
+def helpline_lines(
+    lc: LocaleContent, country: Country, level: Escalation, intent: str | None = None
+) -> str:
+    """The helplines a child needs for the kind of danger, most urgent number first.
+
+    An emergency leads with the emergency number. Suicide and self-harm put the country's
+    suicide or crisis line first where it has one; abuse adds the police number. In a crisis the
+    emergency number follows the helplines.
+    """
     lines: list[str] = []
-    if level is Escalation.CRISIS:
-        lines.append(lc.text("crisis_heading", number=escape(country.emergency.number)))
+    emergency = escape(country.emergency.number)
+    if level is Escalation.EMERGENCY:
+        # Without a country we cannot be sure of the number: say so, and give the usual one.
+        key = "emergency_heading_any" if country.code == INTERNATIONAL else "emergency_heading"
+        lines.append(lc.text(key, number=emergency))
     fallback = country.code == INTERNATIONAL or country.is_fallback
     heading = "helpline_heading"
     if country.code == INTERNATIONAL:
@@ -43,15 +56,22 @@ def helpline_lines(lc: LocaleContent, country: Country, level: Escalation) -> st
     elif country.is_fallback:
         heading = "unlisted_heading"
     lines.append(lc.text(heading))
+    serious = level.rank >= Escalation.CRISIS.rank
     shown: list[Helpline] = []
+    if serious and intent == CRISIS_INTENT:
+        shown.extend(country.crisis_lines)
     child = country.child_helpline
-    if child is not None:
+    if child is not None and child not in shown:
         shown.append(child)
-    if level is Escalation.CRISIS:
+    if serious:
         shown.extend(h for h in country.crisis_lines if h not in shown)
     if fallback:
         shown.extend(h for h in country.helplines if h not in shown)
     lines.extend(_helpline_line(lc, h) for h in shown[:3])
+    if serious and intent in _POLICE_INTENTS and country.emergency.police:
+        lines.append(lc.text("police_line", number=escape(country.emergency.police)))
+    if level is Escalation.CRISIS:
+        lines.append(lc.text("crisis_heading", number=emergency))
     return "\n".join(lines)
 
 
@@ -89,15 +109,27 @@ def render_answer(
     *,
     country: str | None,
     escalation: Escalation,
+    intent: str | None = None,
 ) -> Reply:
-    """An answer with its escalation block, reporting routes and follow-up buttons."""
+    """An answer with its escalation block, reporting routes and follow-up buttons.
+
+    In an emergency the number comes before anything else; otherwise the helplines follow the
+    answer, the right one for the kind of danger first. ``intent`` (the kind of danger) picks
+    the numbers, and defaults to the answer's own id.
+    """
     parts = [answer.text.strip()]
     buttons: list[Button] = [
         Button(b.label, action=actions.make(actions.ANSWER, b.answer)) for b in answer.buttons
     ]
     if escalation is not Escalation.NONE:
         resolved = content.country(country)
-        parts.append(helpline_lines(lc, resolved, escalation))
+        block = helpline_lines(lc, resolved, escalation, intent or answer.id)
+        if escalation is Escalation.EMERGENCY:
+            # The number first, then the short answer, then the helplines.
+            number, _, helplines = block.partition("\n")
+            parts = [number, *parts, helplines]
+        else:
+            parts.append(block)
         buttons.extend(helpline_buttons(lc, resolved))
         if answer.id != "get_help" and not any(b.action == "a:get_help" for b in buttons):
             buttons.insert(0, talk_button(lc))

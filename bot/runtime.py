@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine as DbEngine
 
 from bot.chat_service import ChatService
+from bot.clock import Clock, system_clock
 from bot.content import Content, load_content
 from bot.conversation import Engine
 from bot.pseudonym import Pseudonymizer
@@ -23,8 +24,15 @@ from nlu import language_id
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import RasaClassifier, WithFallback, parse_urls
-from nlu.spacy_classifier import DEFAULT_EPOCHS, SpacyClassifier, is_current, train_locale
+from nlu.spacy_classifier import (
+    DEFAULT_EPOCHS,
+    SpacyClassifier,
+    is_current,
+    load_risk_model,
+    train_locale,
+)
 from nlu.training_data import available_locales
+from nlu.understanding import Understanding
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +134,7 @@ def build_runtime(
     pseudonym_key: SecretStr,
     progress: Callable[[str, int, int], None] | None = None,
     migrate: bool = True,
+    clock: Clock = system_clock,
 ) -> Runtime:
     """Build the runtime; raises :class:`StartupError` with a plain message on problems."""
     content = load_checked_content(settings)
@@ -147,12 +156,13 @@ def build_runtime(
     identifier = (
         language_id.LanguageIdentifier.load(settings.models_dir) if len(locales) > 1 else None
     )
+    risk = load_risk_model(settings.models_dir, locales, default_locale=settings.default_locale)
     engine = Engine(
         content=content,
-        classifier=classifier,
-        net=net,
+        understanding=Understanding.of(settings, net=net, classifier=classifier, risk=risk),
         settings=settings,
         language_id=identifier,
+        clock=clock,
     )
     events = EventLog(sessions, max_queue=settings.event_queue_size)
     service = ChatService(

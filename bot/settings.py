@@ -39,8 +39,14 @@ class Settings(BaseSettings):
     # When grooming, intimate_images and self_harm together score at least this, the reply
     # shows the helpline whatever the top intent is.
     escalate_mass_floor: float = 0.3
-    # How many replies after a crisis answer keep the helpline one tap away.
-    crisis_follow_replies: int = 3
+    # The risk model (beside the topic classifier): a score at or above ``risk_escalate_at``
+    # escalates whatever the topic; one at or above ``risk_ask_at`` asks the child directly
+    # ("are you thinking about killing yourself?"). Set for recall: benchmarks/RESULTS.md.
+    risk_escalate_at: float = 0.5
+    risk_ask_at: float = 0.25
+    # After a crisis or emergency reply, every reply keeps the helpline for this many hours;
+    # only /forget or the end of this time closes the crisis.
+    crisis_open_hours: float = 24.0
     # Longest text we classify; longer messages are still answered, never dropped.
     max_classify_chars: int = 2000
 

@@ -1,8 +1,18 @@
 """The crisis safety net: rules kept as data that override any classifier.
 
-A message matching a ``crisis`` rule always reaches the crisis answer; one matching a
-``threat`` rule makes bullying escalate. Rules live in ``nlu/crisis/<locale>.yml`` and
-carry their own examples, which the tests and ``safebot content check`` run.
+Each rule has a kind, which sets the urgency it gives a message:
+
+- ``emergency``: danger now (a plan with a time, place or means; something taken or done; an
+  injury; a farewell; someone hurting the child now): the emergency number comes first.
+- ``crisis``: suicidal thoughts, self-harm, abuse, sextortion, an adult arranging to meet: the
+  right helpline first, with the answer of the rule's ``intent``.
+- ``emergency_if_open``: words that are harmless on their own ("i feel dizzy", "bleeding") but
+  an emergency while a crisis is open.
+- ``distress``: hopelessness without a clear crisis ("whats the point"): the bot asks directly.
+- ``threat``: a threat of violence, which makes bullying escalate.
+
+Rules live in ``nlu/crisis/<locale>.yml`` and carry their own examples and non-examples, which
+the tests, ``safebot content check`` and every reload run.
 """
 
 from __future__ import annotations
@@ -20,8 +30,16 @@ from nlu.normalize import normalize
 class RuleKind(StrEnum):
     """What a rule detects."""
 
+    EMERGENCY = "emergency"
     CRISIS = "crisis"
+    EMERGENCY_IF_OPEN = "emergency_if_open"
+    DISTRESS = "distress"
     THREAT = "threat"
+
+
+#: The intents a crisis or emergency rule may lead to (the answer the child gets).
+RULE_INTENTS = frozenset({"self_harm", "abuse", "grooming", "intimate_images"})
+DEFAULT_RULE_INTENT = "self_harm"
 
 
 class CrisisRuleError(ValueError):
@@ -39,6 +57,7 @@ class CrisisRule:
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
     description: str = ""
+    intent: str = DEFAULT_RULE_INTENT
 
     def matches(self, normalized: str) -> bool:
         """Whether this rule fires on already normalised text."""
@@ -48,21 +67,26 @@ class CrisisRule:
 
 
 @dataclass(frozen=True)
+class RuleHit:
+    """One rule that fired: its ``locale:id`` and the intent it leads to; never the text."""
+
+    rule: str
+    intent: str
+
+
+@dataclass(frozen=True)
 class NetVerdict:
-    """What the safety net found in one message; ids of rules, never the text."""
+    """What the safety net found in one message: the first rule of each kind that fired."""
 
-    crisis_rule: str | None = None
-    threat_rule: str | None = None
+    emergency: RuleHit | None = None
+    crisis: RuleHit | None = None
+    emergency_if_open: RuleHit | None = None
+    distress: RuleHit | None = None
+    threat: RuleHit | None = None
 
-    @property
-    def crisis(self) -> bool:
-        """A crisis rule fired."""
-        return self.crisis_rule is not None
-
-    @property
-    def threat(self) -> bool:
-        """A threat rule fired."""
-        return self.threat_rule is not None
+    def hit(self, kind: RuleKind) -> RuleHit | None:
+        """The rule of one kind that fired, if any."""
+        return getattr(self, kind.value)
 
 
 def _compile(path: Path, rule_id: str, patterns: object) -> tuple[re.Pattern[str], ...]:
@@ -101,9 +125,15 @@ def load_rules(path: Path) -> list[CrisisRule]:
         try:
             kind = RuleKind(raw.get("kind", "crisis"))
         except ValueError:
+            kinds = ", ".join(f"'{k.value}'" for k in RuleKind)
             raise CrisisRuleError(
-                f"{path}: rule '{rule_id}': kind must be 'crisis' or 'threat'"
+                f"{path}: rule '{rule_id}': kind must be one of {kinds}"
             ) from None
+        intent = str(raw.get("intent", DEFAULT_RULE_INTENT))
+        if intent not in RULE_INTENTS:
+            raise CrisisRuleError(
+                f"{path}: rule '{rule_id}': intent must be one of {', '.join(sorted(RULE_INTENTS))}"
+            )
         patterns = _compile(path, rule_id, raw.get("patterns"))
         if not patterns:
             raise CrisisRuleError(f"{path}: rule '{rule_id}' has no patterns")
@@ -116,6 +146,7 @@ def load_rules(path: Path) -> list[CrisisRule]:
                 examples=tuple(str(e) for e in raw.get("examples") or ()),
                 not_examples=tuple(str(e) for e in raw.get("not_examples") or ()),
                 description=str(raw.get("description", "")),
+                intent=intent,
             )
         )
     return rules
@@ -152,21 +183,11 @@ class CrisisNet:
         """Run the rules of the child's locale first, then every other locale's."""
         normalized = normalize(text)
         order = [locale, *[other for other in self._rules if other != locale]]
-        crisis_rule = threat_rule = None
+        found: dict[str, RuleHit] = {}
         for current in order:
             for rule in self._rules.get(current, []):
-                if (
-                    rule.kind is RuleKind.CRISIS
-                    and crisis_rule is None
-                    and rule.matches(normalized)
-                ):
-                    crisis_rule = f"{current}:{rule.id}"
-                elif (
-                    rule.kind is RuleKind.THREAT
-                    and threat_rule is None
-                    and rule.matches(normalized)
-                ):
-                    threat_rule = f"{current}:{rule.id}"
-            if crisis_rule:
+                if rule.kind.value not in found and rule.matches(normalized):
+                    found[rule.kind.value] = RuleHit(f"{current}:{rule.id}", rule.intent)
+            if len(found) == len(RuleKind):
                 break
-        return NetVerdict(crisis_rule=crisis_rule, threat_rule=threat_rule)
+        return NetVerdict(**found)

@@ -2,27 +2,27 @@
 
 Besides accuracy and F1, two figures matter most for children:
 
-* **risk recall**: of the messages whose intent escalates (self_harm, grooming,
+* **risk recall**: of the messages whose intent escalates (self_harm, abuse, grooming,
   intimate_images), the share whose reply shows a helpline;
 * **false-crisis rate**: of the messages that are not about self-harm, the share that
   would get the crisis answer.
+
+Decisions come from :class:`nlu.understanding.Understanding`, exactly as the bot takes them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-from nlu.classifier import Classifier
-from nlu.crisis import CrisisNet
-from nlu.decision import Decision, decide, needs_clarification
+from nlu.decision import Decision, needs_clarification
 from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, INTENTS
 from nlu.training_data import Example
+from nlu.understanding import Understanding
 
 CLARIFY = "(clarify)"
+ASK = "(ask directly)"
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,11 @@ def score(
     """Compute every figure from gold examples and the decisions the bot would take."""
     gold = [e.intent for e in examples]
     predicted = [
-        CLARIFY if needs_clarification(d, clarify_below=clarify_below) else d.intent
+        ASK
+        if d.ask_directly
+        else CLARIFY
+        if needs_clarification(d, clarify_below=clarify_below)
+        else d.intent
         for d in decisions
     ]
     per_intent: dict[str, IntentScores] = {}
@@ -97,7 +101,7 @@ def score(
     calm = [i for i, g in enumerate(gold) if g != CRISIS_INTENT]
     false_crisis = sum(predicted[i] == CRISIS_INTENT for i in calm) / len(calm) if calm else 0.0
 
-    labels = [*INTENTS, CLARIFY]
+    labels = [*INTENTS, CLARIFY, ASK]
     index = {label: n for n, label in enumerate(labels)}
     confusion = [[0] * len(labels) for _ in INTENTS]
     for g, p in zip(gold, predicted, strict=True):
@@ -115,81 +119,31 @@ def score(
         per_intent=per_intent,
         labels=labels,
         confusion=confusion,
+        # The crisis answer, or the direct question that already shows the helpline.
         self_harm_missed=[
             examples[i].text
             for i, g in enumerate(gold)
-            if g == CRISIS_INTENT and predicted[i] != CRISIS_INTENT
+            if g == CRISIS_INTENT and predicted[i] not in (CRISIS_INTENT, ASK)
         ],
         risk_missed=[examples[i].text for i, ok in zip(risky, escalated, strict=True) if not ok],
     )
 
 
-async def decide_all(
-    classifier: Classifier,
-    net: CrisisNet,
-    texts: Sequence[str],
-    locale: str,
-    *,
-    self_harm_floor: float,
-    escalate_mass_floor: float,
-    concurrency: int = 8,
-) -> list[Decision]:
-    """Run the classifier and the crisis net over many texts (a few at a time for HTTP)."""
-    limit = asyncio.Semaphore(concurrency)
-
-    async def one(text: str) -> Decision:
-        async with limit:
-            result = await classifier.classify(text, locale)
-        return decide(
-            result,
-            net.check(text, locale),
-            self_harm_floor=self_harm_floor,
-            escalate_mass_floor=escalate_mass_floor,
-        )
-
-    return list(await asyncio.gather(*(one(t) for t in texts)))
-
-
-class _ThresholdSettings(Protocol):
-    clarify_below: float
-    self_harm_floor: float
-    escalate_mass_floor: float
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The decision thresholds the bot uses, so evaluation matches what children get."""
-
-    clarify_below: float
-    self_harm_floor: float
-    escalate_mass_floor: float
-
-    @classmethod
-    def of(cls, settings: _ThresholdSettings) -> Thresholds:
-        """The thresholds of a settings object (``bot.settings.Settings``)."""
-        return cls(settings.clarify_below, settings.self_harm_floor, settings.escalate_mass_floor)
-
-
 async def evaluate(
-    classifier: Classifier,
-    net: CrisisNet,
+    understanding: Understanding,
     examples: Sequence[Example],
     locale: str,
-    thresholds: Thresholds,
     *,
     engine: str,
 ) -> Evaluation:
-    """Classify every example as the bot would and score the decisions."""
-    decisions = await decide_all(
-        classifier,
-        net,
-        [e.text for e in examples],
-        locale,
-        self_harm_floor=thresholds.self_harm_floor,
-        escalate_mass_floor=thresholds.escalate_mass_floor,
-    )
+    """Decide every example as the bot would and score the decisions."""
+    decisions = await understanding.understand_all([e.text for e in examples], locale)
     return score(
-        examples, decisions, clarify_below=thresholds.clarify_below, engine=engine, locale=locale
+        examples,
+        decisions,
+        clarify_below=understanding.thresholds.clarify_below,
+        engine=engine,
+        locale=locale,
     )
 
 

@@ -9,6 +9,7 @@ RISK_INTENTS: tuple[str, ...] = (
     "privacy",
     "self_harm",
     "harmful_content",
+    "abuse",
 )
 CONVERSATION_INTENTS: tuple[str, ...] = (
     "greet",
@@ -22,6 +23,10 @@ INTENTS: tuple[str, ...] = RISK_INTENTS + CONVERSATION_INTENTS
 
 #: Intents whose answer always shows the child's helpline. Cyberbullying joins them
 #: when the safety net finds a threat in the message.
-ESCALATING_INTENTS: frozenset[str] = frozenset({"self_harm", "grooming", "intimate_images"})
+ESCALATING_INTENTS: frozenset[str] = frozenset(
+    {"self_harm", "grooming", "intimate_images", "abuse"}
+)
+#: Escalating intents whose answer leads with the helpline (urgency "crisis" at least).
+CRISIS_INTENTS: frozenset[str] = frozenset({"self_harm", "abuse"})
 CRISIS_INTENT = "self_harm"
 FALLBACK_INTENT = "out_of_scope"

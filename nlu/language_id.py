@@ -16,7 +16,8 @@ import spacy
 from spacy.language import Language
 
 from nlu.normalize import normalize
-from nlu.spacy_classifier import recipe_fingerprint, train_textcat
+from nlu.spacy_classifier import recipe_fingerprint
+from nlu.spacy_textcat import train_textcat
 from nlu.training_data import Example, available_locales, fingerprint, read_nlu_dir
 
 MODEL_DIR = "langid"

@@ -10,9 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.crisis import CrisisNet
-from nlu.evaluation import Evaluation, Thresholds, evaluate
-from nlu.spacy_classifier import SpacyClassifier, model_path, read_meta, train_locale
+from nlu.decision import Thresholds
+from nlu.evaluation import Evaluation, evaluate
+from nlu.spacy_classifier import (
+    SpacyClassifier,
+    load_risk_model,
+    model_path,
+    read_meta,
+    train_locale,
+)
 from nlu.training_data import read_nlu_file
+from nlu.understanding import Understanding
 
 #: A new model may lose at most this much macro-F1 before it needs --force.
 MAX_F1_DROP = 0.02
@@ -32,10 +40,15 @@ class Comparison:
 def evaluate_model(
     directory: Path, locale: str, test_file: Path, net: CrisisNet, thresholds: Thresholds
 ) -> Evaluation:
-    """Evaluate a saved model on a test file through the bot's decision rules."""
-    classifier = SpacyClassifier.load(directory, [locale], default_locale=locale)
+    """Evaluate a saved model (topic and risk) on a test file through the bot's decisions."""
+    understanding = Understanding(
+        net=net,
+        classifier=SpacyClassifier.load(directory, [locale], default_locale=locale),
+        risk=load_risk_model(directory, [locale], default_locale=locale),
+        thresholds=thresholds,
+    )
     examples = read_nlu_file(test_file)
-    return asyncio.run(evaluate(classifier, net, examples, locale, thresholds, engine="spacy"))
+    return asyncio.run(evaluate(understanding, examples, locale, engine="spacy"))
 
 
 def regressions(old: Evaluation | None, new: Evaluation) -> list[str]:

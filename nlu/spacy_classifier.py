@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,43 +12,30 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.training import Example as SpacyExample
-from spacy.util import fix_random_seed, minibatch
 
-import nlu.spacy_features  # noqa: F401 - registers safebot.CharNgramBOW.v1
 from nlu.classifier import IntentResult
 from nlu.intents import FALLBACK_INTENT, INTENTS
 from nlu.normalize import normalize
+from nlu.risk_model import RISK_EPOCHS, RISK_TEXTCAT_CONFIG, RiskModel, risk_path, train_risk
+from nlu.spacy_textcat import BATCH_SIZE, SEED, TEXTCAT_CONFIG, train_textcat
 from nlu.training_data import Example, fingerprint, locale_data_dir, read_nlu_dir
 
 ENGINE = "spacy"
 META_FILE = "safebot-meta.json"
-SEED = 20261123
 DEFAULT_EPOCHS = 12
-BATCH_SIZE = 32
-
-#: The text categoriser: words, word pairs and character 3-5-grams in one sparse linear
-#: layer (``safebot.CharNgramBOW.v1``). Chosen by measurement on the held-out test files
-#: (see benchmarks/RESULTS.md): it beat spaCy's word-only bag-of-words and the CNN ensemble,
-#: trains in seconds and classifies in well under a millisecond.
-TEXTCAT_CONFIG: dict[str, Any] = {
-    "threshold": 0.0,
-    "model": {
-        "@architectures": "safebot.CharNgramBOW.v1",
-        "exclusive_classes": True,
-        "ngram_size": 2,
-        "char_min": 3,
-        "char_max": 5,
-        "length": 2**18,
-        "nO": None,
-    },
-}
 
 
 def recipe_fingerprint(epochs: int) -> str:
     """A hash of everything besides the data that shapes a model: config, seed, epochs."""
     recipe = json.dumps(
-        {"config": TEXTCAT_CONFIG, "seed": SEED, "epochs": epochs, "batch": BATCH_SIZE},
+        {
+            "config": TEXTCAT_CONFIG,
+            "seed": SEED,
+            "epochs": epochs,
+            "batch": BATCH_SIZE,
+            "risk_epochs": RISK_EPOCHS,
+            "risk_config": RISK_TEXTCAT_CONFIG,
+        },
         sort_keys=True,
     )
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]
@@ -71,52 +57,6 @@ def model_path(models_dir: Path, locale: str) -> Path:
     return models_dir / f"spacy-{locale}"
 
 
-def _blank(locale: str) -> Language:
-    try:
-        return spacy.blank(locale)
-    except ImportError:  # a language spaCy has no tokenizer rules for
-        return spacy.blank("xx")
-
-
-def _to_spacy(
-    nlp: Language, examples: Iterable[Example], labels: tuple[str, ...]
-) -> list[SpacyExample]:
-    out = []
-    for example in examples:
-        doc = nlp.make_doc(normalize(example.text))
-        cats = {label: float(label == example.intent) for label in labels}
-        out.append(SpacyExample.from_dict(doc, {"cats": cats}))
-    return out
-
-
-def train_textcat(
-    examples: list[Example],
-    labels: tuple[str, ...],
-    lang: str,
-    *,
-    epochs: int = DEFAULT_EPOCHS,
-    seed: int = SEED,
-    on_epoch: Callable[[int, float], None] | None = None,
-) -> Language:
-    """Train an exclusive-class text categoriser; reproducible for a given seed."""
-    fix_random_seed(seed)
-    rng = random.Random(seed)
-    nlp = _blank(lang)
-    textcat: Any = nlp.add_pipe("textcat", config=TEXTCAT_CONFIG)
-    for label in labels:
-        textcat.add_label(label)
-    train = _to_spacy(nlp, examples, labels)
-    optimizer = nlp.initialize(lambda: train)
-    for epoch in range(epochs):
-        rng.shuffle(train)
-        losses: dict[str, float] = {}
-        for batch in minibatch(train, size=BATCH_SIZE):
-            nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
-        if on_epoch is not None:
-            on_epoch(epoch, losses.get("textcat", 0.0))
-    return nlp
-
-
 def train_model(
     examples: list[Example],
     locale: str,
@@ -136,6 +76,7 @@ def save_model(
     nlp: Language,
     path: Path,
     *,
+    risk: Language | None = None,
     data_fingerprint: str,
     locale: str,
     n: int,
@@ -144,6 +85,8 @@ def save_model(
     """Save the pipeline and a small metadata file beside it."""
     path.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(path)
+    if risk is not None:
+        risk.to_disk(risk_path(path))
     meta = {
         "locale": locale,
         "engine": ENGINE,
@@ -194,10 +137,12 @@ def train_locale(
     data_dir = locale_data_dir(nlu_data_dir, locale)
     examples = read_nlu_dir(data_dir)
     nlp = train_model(examples, locale, epochs=epochs, on_epoch=on_epoch)
+    risk = train_risk(examples, locale, seed=SEED)
     path = model_path(models_dir, locale)
     save_model(
         nlp,
         path,
+        risk=risk,
         data_fingerprint=fingerprint(data_dir),
         locale=locale,
         n=len(examples),
@@ -252,3 +197,13 @@ def _result(cats: dict[str, float]) -> IntentResult:
     ranking = tuple(sorted(cats.items(), key=lambda item: item[1], reverse=True))
     intent, confidence = ranking[0]
     return IntentResult(intent, float(confidence), ranking, ENGINE)
+
+
+def load_risk_model(
+    models_dir: Path, locales: Iterable[str], *, default_locale: str = "en"
+) -> RiskModel:
+    """The risk models saved beside each locale's topic classifier."""
+    return RiskModel.load(
+        {locale: model_path(models_dir, locale) for locale in locales},
+        default_locale=default_locale,
+    )

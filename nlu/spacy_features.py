@@ -21,6 +21,8 @@ from thinc.api import Model, SparseLinear_v2, chain, resizable, softmax_activati
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
+from nlu.lemmas import base_form
+
 #: Keep the bias of newly added labels very negative, as spaCy does.
 _NEG_VALUE = -5000
 
@@ -50,6 +52,10 @@ def _extract(model: Model[Any, Any], docs: list[Doc], is_train: bool) -> tuple[A
             key for token in doc if not token.is_space for key in _char_keys(token.lower_, sizes)
         ]
         parts.append(numpy.asarray(chars, dtype="uint64"))
+        if model.attrs.get("base_forms"):
+            base = base_form(doc.lang_)
+            forms = [hash_string("§" + base(t.lower_)) for t in doc if not t.is_space]
+            parts.append(numpy.asarray(forms, dtype="uint64"))
         keys = numpy.concatenate([numpy.asarray(p, dtype="uint64") for p in parts])
         if keys.size == 0:
             keys = numpy.asarray([hash_string("<empty>")], dtype="uint64")
@@ -98,4 +104,29 @@ def build_char_ngram_bow(
     model.set_ref("output_layer", sparse_linear)
     model.attrs["multi_label"] = not exclusive_classes
     model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    return model
+
+
+@registry.architectures("safebot.CharNgramBOW.v2")
+def build_char_ngram_bow_v2(
+    exclusive_classes: bool = True,
+    ngram_size: int = 2,
+    char_min: int = 3,
+    char_max: int = 5,
+    length: int = 2**20,
+    nO: int | None = None,
+    base_forms: bool = True,
+) -> Model[list[Doc], Floats2d]:
+    """As v1, plus each word's lemma (ru, uk) or stem (en, tr) as a feature."""
+    model = build_char_ngram_bow(
+        exclusive_classes=exclusive_classes,
+        ngram_size=ngram_size,
+        char_min=char_min,
+        char_max=char_max,
+        length=length,
+        nO=nO,
+    )
+    for node in model.walk():
+        if node.name == "safebot_ngrams":
+            node.attrs["base_forms"] = base_forms
     return model

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.messages import Incoming, Reply
@@ -120,24 +122,86 @@ async def test_about_bot_is_honest(runtime: Runtime) -> None:
     assert "bot" in text and ("no human" in text or "not a person" in text)
 
 
-async def test_crisis_stays_open_and_checks_in_once(runtime: Runtime) -> None:
+async def test_a_crisis_stays_open_whatever_the_child_writes_next(runtime: Runtime) -> None:
     await press(runtime, "c:GB")
-    crisis = await say(runtime, "i want to kill myself")
-    assert "999" in crisis[0].text  # the emergency number comes first
-    assert "0800 1111" in crisis[0].text
-    after = await say(runtime, "no you misunderstood, forget it")
-    assert "a:get_help" in actions_of(after[:1])  # helpline still one tap away
-    assert "ci:ok" in actions_of(after) and "ci:no" in actions_of(after)  # the check-in
-    later = await say(runtime, "ok")
-    assert "ci:ok" not in actions_of(later)  # checked in once, not every time
-    assert "a:get_help" in actions_of(later)
+    crisis = await say(runtime, "everyone would be better off without me")
+    assert "0800 1111" in crisis[0].text and "999" in crisis[0].text
+    for closer in ("its fine i was joking", "never mind", "ok", "thanks", "bye"):
+        replies = await say(runtime, closer)
+        assert "0800 1111" in all_text(replies), closer  # the helpline stays in view
+        assert "ci:ok" in actions_of(replies) and "ci:no" in actions_of(replies), closer
+    okay = await press(runtime, "ci:ok")
+    assert "0800 1111" in all_text(okay)  # "I'm okay now" never closes it
+    start = await command(runtime, "start")
+    assert "0800 1111" in all_text(start) and "ci:ok" in actions_of(start)
+    other = await say(runtime, "how do i make my insta private")
+    assert "0800 1111" in all_text(other) and "a:get_help" in actions_of(other)
+
+
+async def test_a_crisis_closes_after_its_hours_or_with_forget(runtime: Runtime) -> None:
+    engine = runtime.service.engine
+    now = [dt.datetime(2026, 11, 30, 20, 15, tzinfo=dt.UTC)]
+    engine.clock = lambda: now[0]
+    await press(runtime, "c:GB")
+    await say(runtime, "i want to kill myself")
+    now[0] += dt.timedelta(hours=engine.settings.crisis_open_hours - 1)
+    assert "0800 1111" in all_text(await say(runtime, "hello"))
+    now[0] += dt.timedelta(hours=2, minutes=30)
+    assert "0800 1111" not in all_text(await say(runtime, "hello"))
+    await say(runtime, "i want to kill myself")
+    await command(runtime, "forget")
+    assert "0800 1111" not in all_text(await say(runtime, "hello"))
 
 
 async def test_check_in_not_okay_brings_the_crisis_answer_back(runtime: Runtime) -> None:
-    await say(runtime, "i dont want to be alive anymore")
+    await press(runtime, "c:GB")
+    await say(runtime, "my uncle touches me when he visits and says its our special secret")
     await say(runtime, "whatever")
     replies = await press(runtime, "ci:no")
-    assert "112" in replies[0].text or "emergency" in replies[0].text.lower()
+    assert "0800 1111" in replies[0].text and "not your fault" in replies[0].text
+
+
+async def test_an_emergency_leads_with_the_emergency_number(runtime: Runtime) -> None:
+    await press(runtime, "c:GB")
+    replies = await say(runtime, "im going to jump off the bridge tonight")
+    first_line = replies[0].text.splitlines()[0]
+    assert "999" in first_line
+    assert "0800 1111" in replies[0].text  # then the helpline
+    assert "bridge" not in replies[0].text.lower()  # safe messaging: our words name no place
+
+
+async def test_while_a_crisis_is_open_feeling_dizzy_is_an_emergency(runtime: Runtime) -> None:
+    await press(runtime, "c:GB")
+    first = await say(runtime, "i want to die")
+    assert "999" not in first[0].text.splitlines()[0]
+    replies = await say(runtime, "i feel really dizzy now")
+    assert "999" in replies[0].text.splitlines()[0]
+
+
+async def test_suicide_shows_the_suicide_line_first_and_abuse_the_police(
+    runtime: Runtime,
+) -> None:
+    await press(runtime, "c:US")
+    suicide = (await say(runtime, "i want to kill myself"))[0].text
+    assert suicide.index("988") < suicide.index("1-800-422-4453")
+    await press(runtime, "c:UA")
+    abuse = (await say(runtime, "my stepdad beats me with a belt and im scared to go home"))[0].text
+    assert "102" in abuse  # the police number beside the helpline
+
+
+async def test_distress_is_asked_about_directly(runtime: Runtime) -> None:
+    await press(runtime, "c:GB")
+    replies = await say(runtime, "whats even the point of anything")
+    assert "killing yourself" in replies[0].text
+    assert "0800 1111" in replies[0].text  # the question already shows the helpline
+    buttons = actions_of(replies)
+    assert any(a.startswith("ad:y:") for a in buttons)
+    no = next(a for a in buttons if a.startswith("ad:n:"))
+    yes = next(a for a in buttons if a.startswith("ad:y:"))
+    answered_no = await press(runtime, no)
+    assert "0800 1111" in answered_no[0].text  # the helpline kept at the bottom
+    answered_yes = await press(runtime, yes)
+    assert "999" in answered_yes[0].text and "glad you told me" in answered_yes[0].text
 
 
 class AlwaysGreeting:
@@ -150,9 +214,11 @@ class AlwaysGreeting:
 
 
 async def test_crisis_net_wins_whatever_the_classifier_says(runtime: Runtime) -> None:
-    runtime.service.engine.classifier = AlwaysGreeting()
+    runtime.service.engine.understanding.classifier = AlwaysGreeting()
+    runtime.service.engine.understanding.risk = None
     replies = await say(runtime, "i want to end my life")
     assert "🚨" in replies[0].text
+    await command(runtime, "forget")
     normal = await say(runtime, "hello")
     assert "🚨" not in normal[0].text
 

@@ -42,8 +42,9 @@ def profile(p: str, hour: dt.datetime) -> dict[str, object]:
         "locale": "en",
         "country": "GB",
         "country_asked": True,
-        "crisis_replies_left": 0,
-        "checkin_pending": False,
+        "crisis_until": None,
+        "crisis_intent": None,
+        "crisis_emergency": False,
         "updated_hour": hour,
     }
 

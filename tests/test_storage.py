@@ -60,7 +60,12 @@ async def test_profiles_round_trip_and_forget(database: Engine) -> None:
     store = ProfileStore(session_factory(database), timeout_seconds=5)
     assert await store.get("p" * 64) is None
     profile = Profile(
-        locale="en", country="GB", country_asked=True, crisis_replies_left=2, checkin_pending=True
+        locale="en",
+        country="GB",
+        country_asked=True,
+        crisis_until=dt.datetime(2026, 11, 30, 14, tzinfo=dt.UTC),
+        crisis_intent="abuse",
+        crisis_emergency=True,
     )
     await store.save("p" * 64, profile)
     assert await store.get("p" * 64) == profile

@@ -115,6 +115,36 @@ def test_start_classified_message_and_button(running_bot: RunningBot) -> None:
     api.wait_for(5, chat_id=chat)
 
 
+def test_a_crisis_stays_open_across_okay_taps_never_mind_bye_and_start(
+    running_bot: RunningBot,
+) -> None:
+    api, chat = running_bot.api, 1004
+    sent = 0
+
+    def step(update: dict, replies: int = 1) -> list[str]:  # type: ignore[type-arg]
+        nonlocal sent
+        api.push(update)
+        sent += replies
+        return texts(api.wait_for(sent, chat_id=chat)[-replies:])
+
+    step(button_press(chat, "c:GB"))
+    crisis = step(private_message(chat, "everyone would be better off without me"))
+    assert "0800 1111" in crisis[0] and "999" in crisis[0]
+    for update in (
+        private_message(chat, "its fine i was joking"),
+        button_press(chat, "ci:ok"),
+        private_message(chat, "never mind"),
+        button_press(chat, "ci:ok"),
+        private_message(chat, "bye"),
+    ):
+        reply = step(update)
+        assert "0800 1111" in reply[0], update
+    restart = step(private_message(chat, "/start"), replies=2)
+    assert "0800 1111" in "\n".join(restart)
+    emergency = step(private_message(chat, "i took all my mums pills"))
+    assert "999" in emergency[0].splitlines()[0]  # the emergency number first
+
+
 def test_photo_and_sticker_get_a_kind_reply_and_are_not_downloaded(running_bot: RunningBot) -> None:
     api, chat = running_bot.api, 1002
     api.push(photo_message(chat))

@@ -423,7 +423,7 @@ def _load_answer(c: _Collector, path: Path) -> Answer | None:
         c.error(
             path,
             data.line_of("escalation"),
-            f"escalation must be none, helpline or crisis, not '{raw_escalation}'",
+            f"escalation must be none, helpline, crisis or emergency, not '{raw_escalation}'",
         )
         escalation = Escalation.NONE
     articles_raw = data.get("crc_articles", [])
@@ -640,7 +640,7 @@ def _load_locale(
             c.problems.append(
                 Problem(
                     answer.where,
-                    f"answer '{answer.id}' is about a serious risk and must show a helpline (escalation: helpline or crisis)",
+                    f"answer '{answer.id}' is about a serious risk and must show a helpline (escalation: helpline, crisis or emergency)",
                 )
             )
         if (

@@ -18,6 +18,12 @@ class Escalation(StrEnum):
     NONE = "none"
     HELPLINE = "helpline"
     CRISIS = "crisis"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        """Order of seriousness, so that a reply only ever escalates further."""
+        return list(Escalation).index(self)
 
 
 class Verification(StrEnum):

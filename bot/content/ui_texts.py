@@ -20,12 +20,17 @@ UI_TEXTS: dict[str, frozenset[str]] = {
     "group_only": frozenset(),
     "checkin": frozenset(),
     "checkin_ok": frozenset(),
+    "crisis_checkin": frozenset(),
+    "ask_directly": frozenset(),
     "unknown_button": frozenset(),
     "error": frozenset(),
     "helpline_heading": frozenset(),
     "fallback_heading": frozenset(),
     "unlisted_heading": frozenset(),
     "crisis_heading": frozenset({"number"}),
+    "emergency_heading": frozenset({"number"}),
+    "emergency_heading_any": frozenset({"number"}),
+    "police_line": frozenset({"number"}),
     "reporting_heading": frozenset(),
     "open_247": frozenset(),
     "hours": frozenset({"hours"}),
@@ -37,6 +42,9 @@ UI_TEXTS: dict[str, frozenset[str]] = {
     "button_my_country": frozenset(),
     "button_checkin_ok": frozenset(),
     "button_checkin_not_ok": frozenset(),
+    "button_yes": frozenset(),
+    "button_no": frozenset(),
+    "button_not_sure": frozenset(),
     "button_website": frozenset({"name"}),
     "button_helped": frozenset(),
     "button_not_helped": frozenset(),
@@ -54,7 +62,7 @@ UI_TEXTS: dict[str, frozenset[str]] = {
 COMMANDS: tuple[str, ...] = ("start", "help", "privacy", "language", "country", "forget")
 
 #: Answers the bot itself relies on, beyond one per intent.
-REQUIRED_EXTRA_ANSWERS: tuple[str, ...] = ("get_help",)
+REQUIRED_EXTRA_ANSWERS: tuple[str, ...] = ("get_help", "emergency")
 
 #: Telegram HTML tags editors may use.
 ALLOWED_TAGS: frozenset[str] = frozenset({"b", "i", "a"})

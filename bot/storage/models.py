@@ -11,7 +11,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    SmallInteger,
     String,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -108,6 +107,8 @@ class ProfileRow(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     country: Mapped[str | None] = mapped_column(String(3))
     country_asked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    crisis_replies_left: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)
-    checkin_pending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: An open crisis: until when (to the hour), which intent's helplines, whether an emergency.
+    crisis_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    crisis_intent: Mapped[str | None] = mapped_column(String(32))
+    crisis_emergency: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     updated_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)

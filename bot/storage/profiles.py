@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TypeVar
@@ -16,6 +17,13 @@ from bot.storage.models import Event, ProfileRow
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives naive datetimes back; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
 
 
 class StorageUnavailable(RuntimeError):
@@ -46,8 +54,9 @@ class ProfileStore:
                 locale=row.locale,
                 country=row.country,
                 country_asked=row.country_asked,
-                crisis_replies_left=row.crisis_replies_left,
-                checkin_pending=row.checkin_pending,
+                crisis_until=_aware(row.crisis_until),
+                crisis_intent=row.crisis_intent,
+                crisis_emergency=row.crisis_emergency,
             )
 
     async def get(self, pseudonym: str) -> Profile | None:
@@ -63,8 +72,9 @@ class ProfileStore:
             row.locale = profile.locale
             row.country = profile.country
             row.country_asked = profile.country_asked
-            row.crisis_replies_left = profile.crisis_replies_left
-            row.checkin_pending = profile.checkin_pending
+            row.crisis_until = profile.crisis_until
+            row.crisis_intent = profile.crisis_intent
+            row.crisis_emergency = profile.crisis_emergency
             row.updated_hour = current_hour()
 
     async def save(self, pseudonym: str, profile: Profile) -> None:

@@ -1,0 +1,92 @@
+"""The one way text becomes a decision.
+
+Used by the bot, ``safebot classify``, ``safebot evaluate`` and the benchmarks alike, so that what
+we measure is what a child gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from nlu.classifier import Classifier
+from nlu.crisis import CrisisNet
+from nlu.decision import Decision, Thresholds, decide
+from nlu.risk_model import RiskModel
+
+#: The safety net reads at most this much of a message (Telegram's own limit is 4096).
+MAX_NET_CHARS = 10_000
+
+
+class _UnderstandingSettings(Protocol):
+    clarify_below: float
+    self_harm_floor: float
+    escalate_mass_floor: float
+    risk_escalate_at: float
+    risk_ask_at: float
+    max_classify_chars: int
+
+
+def thresholds_of(settings: _UnderstandingSettings) -> Thresholds:
+    """The thresholds of a settings object (``bot.settings.Settings``)."""
+    return Thresholds(
+        clarify_below=settings.clarify_below,
+        self_harm_floor=settings.self_harm_floor,
+        escalate_mass_floor=settings.escalate_mass_floor,
+        risk_escalate_at=settings.risk_escalate_at,
+        risk_ask_at=settings.risk_ask_at,
+    )
+
+
+@dataclass
+class Understanding:
+    """The crisis net, the risk model and a topic classifier, run in that order of authority.
+
+    Fields are swapped whole by the reloader when rules or models change.
+    """
+
+    net: CrisisNet
+    classifier: Classifier
+    risk: RiskModel | None
+    thresholds: Thresholds
+    max_classify_chars: int = 2000
+
+    @classmethod
+    def of(
+        cls,
+        settings: _UnderstandingSettings,
+        *,
+        net: CrisisNet,
+        classifier: Classifier,
+        risk: RiskModel | None,
+    ) -> Understanding:
+        """Built with the thresholds and limits of a settings object."""
+        return cls(
+            net=net,
+            classifier=classifier,
+            risk=risk,
+            thresholds=thresholds_of(settings),
+            max_classify_chars=settings.max_classify_chars,
+        )
+
+    async def understand(self, text: str, locale: str, *, crisis_open: bool = False) -> Decision:
+        """Decide what one message written in ``locale`` needs."""
+        verdict = self.net.check(text[:MAX_NET_CHARS], locale)
+        head = text[: self.max_classify_chars]
+        result = await self.classifier.classify(head, locale)
+        risk = self.risk.score(head, locale) if self.risk is not None else 0.0
+        return decide(result, verdict, self.thresholds, risk=risk, crisis_open=crisis_open)
+
+    async def understand_all(
+        self, texts: Sequence[str], locale: str, *, concurrency: int = 8
+    ) -> list[Decision]:
+        """Decide many messages (a few at a time, for classifiers behind HTTP)."""
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(text: str) -> Decision:
+            async with limit:
+                return await self.understand(text, locale)
+
+        return list(await asyncio.gather(*(one(t) for t in texts)))
