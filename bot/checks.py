@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from bot.content import Problem, load_content
@@ -32,6 +33,16 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                             where, f"rule '{rule.id}' does not match its own example '{example}'"
                         )
                     )
+            if rule.kind is RuleKind.LOOKALIKE:
+                for example in rule.examples:
+                    hits = [r.id for r in escalating if r.matches(normalize(example))]
+                    if hits:
+                        problems.append(
+                            Problem(
+                                where,
+                                f"'{example}' is listed as harmless under '{rule.id}', but the rule(s) {', '.join(hits)} treat it as a crisis",
+                            )
+                        )
             for example in rule.not_examples:
                 others = escalating if rule.kind in _ESCALATING_KINDS else [rule]
                 hits = [r.id for r in others if r.matches(normalize(example))]
@@ -45,8 +56,10 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
     return problems
 
 
-def check_all(content_dir: Path, crisis_dir: Path) -> list[Problem]:
-    """All problems, errors first."""
-    _, problems = load_content(content_dir)
+def check_all(
+    content_dir: Path, crisis_dir: Path, *, today: dt.date | None = None
+) -> list[Problem]:
+    """All problems, errors first (``today`` dates the review and staleness checks)."""
+    _, problems = load_content(content_dir, today=today)
     problems = problems + check_crisis_rules(crisis_dir)
     return sorted(problems, key=lambda p: p.severity != "error")

@@ -170,9 +170,17 @@ class Engine:
             return self._emergency(content, lc, decision, profile, now, band=band)
         if decision.ask_directly:
             return self._ask_directly(content, lc, decision, profile, band=band)
-        if crisis_open and not decision.escalate and decision.intent in CONVERSATION_INTENTS:
-            # "I'm okay", "never mind", "joking", "ok", "thanks", "bye" while a crisis is open:
-            # a warm answer that keeps the helpline and checks in; it never closes the crisis.
+        if (
+            crisis_open
+            and not decision.escalate
+            and (
+                decision.intent in CONVERSATION_INTENTS
+                or needs_clarification(decision, clarify_below=self.settings.clarify_below)
+            )
+        ):
+            # "I'm okay", "never mind", "joking", "ok", "thanks", "bye" (or anything unclear)
+            # while a crisis is open: a warm answer that keeps the helpline and checks in; it
+            # never closes the crisis.
             event = EventRecord(
                 kind="text",
                 intent=decision.intent,

@@ -35,15 +35,18 @@ class Settings(BaseSettings):
     band_medium: float = 0.5
     # A self_harm score at or above this leads to the crisis answer even when another
     # intent scores higher: a false alarm is kinder than a missed crisis.
-    self_harm_floor: float = 0.3
+    self_harm_floor: float = 0.5
     # When grooming, intimate_images and self_harm together score at least this, the reply
     # shows the helpline whatever the top intent is.
-    escalate_mass_floor: float = 0.3
+    escalate_mass_floor: float = 0.6
     # The risk model (beside the topic classifier): a score at or above ``risk_escalate_at``
     # escalates whatever the topic; one at or above ``risk_ask_at`` asks the child directly
     # ("are you thinking about killing yourself?"). Set for recall: benchmarks/RESULTS.md.
-    risk_escalate_at: float = 0.5
-    risk_ask_at: float = 0.25
+    risk_escalate_at: float = 0.8
+    risk_ask_at: float = 0.6
+    # A risk topic the topic classifier is at least this sure of escalates without the risk
+    # model; below it, and with the risk model unconvinced, the child picks the topic.
+    topic_sure_at: float = 0.5
     # After a crisis or emergency reply, every reply keeps the helpline for this many hours;
     # only /forget or the end of this time closes the crisis.
     crisis_open_hours: float = 24.0

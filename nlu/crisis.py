@@ -10,6 +10,9 @@ Each rule has a kind, which sets the urgency it gives a message:
   an emergency while a crisis is open.
 - ``distress``: hopelessness without a clear crisis ("whats the point"): the bot asks directly.
 - ``threat``: a threat of violence, which makes bullying escalate.
+- ``lookalike``: a harmless idiom that models mistake for danger ("i could kill for a pizza",
+  "cutting my fringe tonight"). It never silences a rule: it only stops the risk model and the
+  topic classifier from escalating on their own.
 
 Rules live in ``nlu/crisis/<locale>.yml`` and carry their own examples and non-examples, which
 the tests, ``safebot content check`` and every reload run.
@@ -35,6 +38,7 @@ class RuleKind(StrEnum):
     EMERGENCY_IF_OPEN = "emergency_if_open"
     DISTRESS = "distress"
     THREAT = "threat"
+    LOOKALIKE = "lookalike"
 
 
 #: The intents a crisis or emergency rule may lead to (the answer the child gets).
@@ -83,6 +87,7 @@ class NetVerdict:
     emergency_if_open: RuleHit | None = None
     distress: RuleHit | None = None
     threat: RuleHit | None = None
+    lookalike: RuleHit | None = None
 
     def hit(self, kind: RuleKind) -> RuleHit | None:
         """The rule of one kind that fired, if any."""
@@ -186,8 +191,8 @@ class CrisisNet:
         found: dict[str, RuleHit] = {}
         for current in order:
             for rule in self._rules.get(current, []):
+                if rule.kind is RuleKind.LOOKALIKE and current != locale:
+                    continue  # an idiom is harmless only in its own language ("bye" vs "б'є")
                 if rule.kind.value not in found and rule.matches(normalized):
                     found[rule.kind.value] = RuleHit(f"{current}:{rule.id}", rule.intent)
-            if len(found) == len(RuleKind):
-                break
         return NetVerdict(**found)

@@ -7,7 +7,13 @@ from enum import StrEnum
 
 from nlu.classifier import IntentResult
 from nlu.crisis import NetVerdict
-from nlu.intents import CRISIS_INTENT, CRISIS_INTENTS, ESCALATING_INTENTS, RISK_INTENTS
+from nlu.intents import (
+    CRISIS_INTENT,
+    CRISIS_INTENTS,
+    ESCALATING_INTENTS,
+    FALLBACK_INTENT,
+    RISK_INTENTS,
+)
 
 
 class Urgency(StrEnum):
@@ -26,9 +32,12 @@ class Thresholds:
     self_harm_floor: float
     escalate_mass_floor: float
     #: A risk score at or above this escalates whatever the topic is.
-    risk_escalate_at: float = 0.5
-    #: A risk score at or above this (and below ``risk_escalate_at``) asks directly.
-    risk_ask_at: float = 0.25
+    risk_escalate_at: float = 0.8
+    #: A risk score at or above this confirms a risk the topic classifier leans to, and asks
+    #: directly when the risk looks like self-harm.
+    risk_ask_at: float = 0.6
+    #: A risk topic the classifier is at least this sure of escalates on its own.
+    topic_sure_at: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class Decision:
     urgency: Urgency = Urgency.NONE
     #: Distress without a clear crisis: ask "are you thinking about killing yourself?".
     ask_directly: bool = False
+    #: The topic classifier leans to a risk topic but nothing confirms it: ask which topic.
+    unsure: bool = False
     crisis_net: bool = False
     threat: bool = False
     engine: str = ""
@@ -110,27 +121,58 @@ def decide(
             risk=risk,
         )
     intent, confidence = result.intent, result.confidence
-    self_harm_score = result.score(CRISIS_INTENT)
-    if intent != CRISIS_INTENT and self_harm_score >= thresholds.self_harm_floor:
-        intent, confidence = CRISIS_INTENT, self_harm_score
-    elif intent not in ESCALATING_INTENTS and risk >= thresholds.risk_escalate_at:
-        intent = _best_escalating(result)
-        confidence = max(result.score(intent), risk)
-    if threat and intent not in RISK_INTENTS:
+    if verdict.lookalike is not None:
+        # A known harmless idiom and no rule fired: the models may not escalate on their own.
+        if intent in ESCALATING_INTENTS:
+            intent, confidence = FALLBACK_INTENT, 1.0 - result.score(intent)
+        return Decision(
+            intent="cyberbullying" if threat and intent not in RISK_INTENTS else intent,
+            confidence=confidence,
+            escalate=threat or verdict.distress is not None,
+            ask_directly=verdict.distress is not None and not threat,
+            threat=threat,
+            engine=engine,
+            risk=risk,
+        )
+    # No rule fired: the models escalate when one of them is sure, or when both lean the same way.
+    risk_agrees = risk >= thresholds.risk_ask_at
+    leaning = _best_escalating(result)
+    mass = sum(result.score(name) for name in ESCALATING_INTENTS)
+    unsure = False
+    if risk >= thresholds.risk_escalate_at and intent not in ESCALATING_INTENTS:
+        intent, confidence = leaning, max(result.score(leaning), risk)
+    elif intent in ESCALATING_INTENTS and confidence < thresholds.topic_sure_at and not risk_agrees:
+        # The classifier leans to a risk topic but is unsure and the risk model disagrees:
+        # ask which topic it is (with buttons) instead of guessing either way.
+        unsure = True
+    elif (
+        intent not in ESCALATING_INTENTS
+        and risk_agrees
+        and (
+            result.score(CRISIS_INTENT) >= thresholds.self_harm_floor
+            or mass >= thresholds.escalate_mass_floor
+        )
+    ):
+        intent, confidence = leaning, max(result.score(leaning), risk)
+    if threat and (unsure or intent not in RISK_INTENTS):
         # "they said they'll jump me after school" is bullying with a threat, whatever
         # the classifier made of it.
-        intent = "cyberbullying"
-    escalate = intent in ESCALATING_INTENTS or (intent == "cyberbullying" and threat)
-    if sum(result.score(name) for name in ESCALATING_INTENTS) >= thresholds.escalate_mass_floor:
-        escalate = True
-    urgency = Urgency.CRISIS if intent in CRISIS_INTENTS else Urgency.NONE
-    ask = not escalate and (verdict.distress is not None or risk >= thresholds.risk_ask_at)
+        intent, unsure = "cyberbullying", False
+    escalate = not unsure and (
+        intent in ESCALATING_INTENTS or (intent == "cyberbullying" and threat)
+    )
+    urgency = Urgency.CRISIS if escalate and intent in CRISIS_INTENTS else Urgency.NONE
+    # The direct question is about suicide and self-harm, so an unsure risk asks it only when
+    # the risk looks like self-harm (not like grooming or pictures).
+    unsure_self_harm = risk_agrees and leaning == CRISIS_INTENT
+    ask = not escalate and (verdict.distress is not None or unsure_self_harm)
     return Decision(
         intent=intent,
         confidence=confidence,
         escalate=escalate or ask,
         urgency=urgency,
         ask_directly=ask,
+        unsure=unsure and not ask,
         threat=threat,
         engine=engine,
         risk=risk,
@@ -146,5 +188,5 @@ def needs_clarification(decision: Decision, *, clarify_below: float) -> bool:
     return (
         decision.urgency is Urgency.NONE
         and not decision.ask_directly
-        and decision.confidence < clarify_below
+        and (decision.unsure or decision.confidence < clarify_below)
     )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nlu.decision import Decision, needs_clarification
+from nlu.decision import Decision, Urgency, needs_clarification
 from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, INTENTS
 from nlu.training_data import Example
 from nlu.understanding import Understanding
@@ -119,11 +119,14 @@ def score(
         per_intent=per_intent,
         labels=labels,
         confusion=confusion,
-        # The crisis answer, or the direct question that already shows the helpline.
+        # A crisis answer (self-harm, or abuse for "i'm not safe right now"), an emergency, or
+        # the direct question that already shows the helpline.
         self_harm_missed=[
             examples[i].text
             for i, g in enumerate(gold)
-            if g == CRISIS_INTENT and predicted[i] not in (CRISIS_INTENT, ASK)
+            if g == CRISIS_INTENT
+            and decisions[i].urgency is Urgency.NONE
+            and not decisions[i].ask_directly
         ],
         risk_missed=[examples[i].text for i, ok in zip(risky, escalated, strict=True) if not ok],
     )

@@ -60,9 +60,19 @@ def read_nlu_file(path: Path) -> list[Example]:
     return examples
 
 
-def read_nlu_dir(directory: Path) -> list[Example]:
-    """Read every ``*.yml`` file under a folder, in a stable order."""
+#: A locale's subfolder of examples that train only the risk model (more ways of saying a
+#: crisis, harmless look-alikes): measured to help the risk model but to blur the topics.
+RISK_ONLY_DIR = "risk"
+
+
+def read_nlu_dir(directory: Path, *, risk_only: bool = True) -> list[Example]:
+    """Read every ``*.yml`` file under a folder, in a stable order.
+
+    With ``risk_only=False`` the files under ``risk/`` are left out (the topic classifier's view).
+    """
     files = sorted(directory.rglob("*.yml")) + sorted(directory.rglob("*.yaml"))
+    if not risk_only:
+        files = [f for f in files if RISK_ONLY_DIR not in f.relative_to(directory).parts[:-1]]
     if not files:
         raise TrainingDataError(f"{directory}: no training data files (*.yml) found")
     examples: list[Example] = []

@@ -16,8 +16,8 @@ from nlu.crisis import CrisisNet
 from nlu.decision import Decision, Thresholds, decide
 from nlu.risk_model import RiskModel
 
-#: The safety net reads at most this much of a message (Telegram's own limit is 4096).
-MAX_NET_CHARS = 10_000
+#: The safety net reads at most this much of a message: Telegram's own limit for one message.
+MAX_NET_CHARS = 4096
 
 
 class _UnderstandingSettings(Protocol):
@@ -26,6 +26,7 @@ class _UnderstandingSettings(Protocol):
     escalate_mass_floor: float
     risk_escalate_at: float
     risk_ask_at: float
+    topic_sure_at: float
     max_classify_chars: int
 
 
@@ -37,6 +38,7 @@ def thresholds_of(settings: _UnderstandingSettings) -> Thresholds:
         escalate_mass_floor=settings.escalate_mass_floor,
         risk_escalate_at=settings.risk_escalate_at,
         risk_ask_at=settings.risk_ask_at,
+        topic_sure_at=settings.topic_sure_at,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import downgrade, make_engine, upgrade
-from nlu.spacy_classifier import train_locale
+from nlu.spacy_classifier import is_current, train_locale
 from nlu.training_data import available_locales
 
 TEST_KEY = SecretStr("k" * 16 + "test-pseudonym-key-for-tests-only")
@@ -25,12 +25,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 @pytest.fixture(scope="session")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The classifiers of every locale, trained once from the repository's data."""
-    directory = tmp_path_factory.mktemp("models")
+def models_dir() -> Path:
+    """The classifiers of every locale, trained from the repository's data.
+
+    Kept in ``var/test-models`` and retrained only when the data or the recipe changed, so the
+    second run of scripts/test.sh (the clock a year ahead) and local reruns do not train again.
+    """
+    directory = PROJECT_ROOT / "var" / "test-models"
     data = PROJECT_ROOT / "nlu" / "data"
     for locale in available_locales(data):
-        train_locale(data, directory, locale)
+        if not is_current(directory, data, locale):
+            train_locale(data, directory, locale)
     return directory
 
 

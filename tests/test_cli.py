@@ -39,10 +39,24 @@ def test_classify_writes_one_json_object_per_line(tmp_path: Path, models_dir: Pa
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 3
-    assert all(set(row) == {"intent", "confidence", "escalate"} for row in rows)
+    keys = {"intent", "confidence", "escalate", "emergency", "urgency", "ask_directly"}
+    assert all(set(row) == keys for row in rows)
     assert rows[0]["intent"] == "greet" and rows[0]["escalate"] is False
-    assert rows[1] == {**rows[1], "intent": "self_harm", "escalate": True}
-    assert rows[2]["escalate"] is True
+    assert rows[1] == {**rows[1], "intent": "self_harm", "escalate": True, "urgency": "crisis"}
+    assert rows[2]["escalate"] is True and rows[2]["emergency"] is False
+
+
+def test_classify_reports_emergencies_and_the_direct_question(
+    tmp_path: Path, models_dir: Path
+) -> None:
+    env = {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_MODELS_PATH": str(models_dir)}
+    lines = ["im going to jump off the bridge tonight", "whats even the point of anything"]
+    result = safebot("classify", "--locale", "en", stdin="\n".join(lines) + "\n", env=env)
+    assert result.returncode == 0, result.stderr
+    emergency, asked = (json.loads(line) for line in result.stdout.splitlines())
+    assert emergency["emergency"] is True and emergency["urgency"] == "emergency"
+    # The direct question already shows the helpline, so it escalates.
+    assert asked["ask_directly"] is True and asked["escalate"] is True
 
 
 def test_content_check_exit_codes(tmp_path: Path) -> None:
