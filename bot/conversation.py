@@ -172,7 +172,8 @@ class Engine:
             return self._ask_directly(content, lc, decision, profile, band=band)
         if (
             crisis_open
-            and not decision.escalate
+            and decision.urgency is Urgency.NONE
+            and (not decision.escalate or decision.unsure)
             and (
                 decision.intent in CONVERSATION_INTENTS
                 or needs_clarification(decision, clarify_below=self.settings.clarify_below)

@@ -134,6 +134,18 @@ def decide(
             engine=engine,
             risk=risk,
         )
+    if verdict.distress is not None and not threat:
+        # Hopeless words without a crisis rule: ask directly, whatever the models think; "no"
+        # then leads to the topic the message is about (with the helpline kept).
+        topic = intent if intent not in ESCALATING_INTENTS else FALLBACK_INTENT
+        return Decision(
+            intent=topic,
+            confidence=confidence,
+            escalate=True,
+            ask_directly=True,
+            engine=engine,
+            risk=risk,
+        )
     # No rule fired: the models escalate when one of them is sure, or when both lean the same way.
     risk_agrees = risk >= thresholds.risk_ask_at
     leaning = _best_escalating(result)
@@ -143,7 +155,8 @@ def decide(
         intent, confidence = leaning, max(result.score(leaning), risk)
     elif intent in ESCALATING_INTENTS and confidence < thresholds.topic_sure_at and not risk_agrees:
         # The classifier leans to a risk topic but is unsure and the risk model disagrees:
-        # ask which topic it is (with buttons) instead of guessing either way.
+        # ask which topic it is (with buttons) instead of guessing either way; the helpline
+        # is shown with the question, since it might be serious.
         unsure = True
     elif (
         intent not in ESCALATING_INTENTS
@@ -169,7 +182,7 @@ def decide(
     return Decision(
         intent=intent,
         confidence=confidence,
-        escalate=escalate or ask,
+        escalate=escalate or ask or unsure,
         urgency=urgency,
         ask_directly=ask,
         unsure=unsure and not ask,

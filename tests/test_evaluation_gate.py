@@ -14,7 +14,7 @@ import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
 from nlu.crisis import CrisisNet
-from nlu.crisis_evaluation import evaluate_crisis, read_crisis_file
+from nlu.crisis_evaluation import LOOKALIKE, evaluate_crisis, read_crisis_file
 from nlu.evaluation import evaluate
 from nlu.spacy_classifier import SpacyClassifier, load_risk_model
 from nlu.training_data import read_nlu_file
@@ -65,4 +65,16 @@ async def test_every_crisis_escalates_and_every_emergency_leads_with_the_number(
     ev = await evaluate_crisis(understanding(models_dir, locale), cases, locale)
     assert ev.missed == []
     assert ev.emergency_missed == []
+
+
+@pytest.mark.parametrize("locale", sorted(FLOORS))
+async def test_few_false_alarms_on_look_alikes(models_dir: Path, locale: str) -> None:
+    cases = [
+        case
+        for path in sorted((TESTS / locale).glob("crisis_*.yml"))
+        for case in read_crisis_file(path)
+        if case.kind == LOOKALIKE
+    ]
+    ev = await evaluate_crisis(understanding(models_dir, locale), cases, locale)
+    assert ev.messages >= 20
     assert ev.lookalike_false_alarms <= MAX_LOOKALIKE_FALSE_ALARMS, ev.false_alarms
