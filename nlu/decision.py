@@ -98,23 +98,13 @@ def decide(
     engine = result.engine
     threat = verdict.threat is not None
     emergency = verdict.emergency or (verdict.emergency_if_open if crisis_open else None)
-    if emergency is not None:
+    hit = emergency or verdict.crisis
+    if hit is not None:
         return Decision(
-            intent=emergency.intent,
-            confidence=max(result.score(emergency.intent), result.confidence),
+            intent=hit.intent,
+            confidence=max(result.score(hit.intent), result.confidence),
             escalate=True,
-            urgency=Urgency.EMERGENCY,
-            crisis_net=True,
-            threat=threat,
-            engine=engine,
-            risk=risk,
-        )
-    if verdict.crisis is not None:
-        return Decision(
-            intent=verdict.crisis.intent,
-            confidence=max(result.score(verdict.crisis.intent), result.confidence),
-            escalate=True,
-            urgency=Urgency.CRISIS,
+            urgency=Urgency.EMERGENCY if emergency is not None else Urgency.CRISIS,
             crisis_net=True,
             threat=threat,
             engine=engine,
