@@ -203,7 +203,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _test_files(settings: Settings, locale: str | None, files: list[str]) -> list[tuple[str, Path]]:
+def _test_files(
+    settings: Settings, locale: str | None, files: list[str], *, crisis: bool = False
+) -> list[tuple[str, Path]]:
     if files:
         return [(locale or settings.default_locale, Path(f)) for f in files]
     tests_dir = settings.nlu_dir / "tests"
@@ -212,9 +214,12 @@ def _test_files(settings: Settings, locale: str | None, files: list[str]) -> lis
     missing = [str(path) for _, path in found if not path.is_file()]
     if missing:
         raise CliError(f"No test file: {', '.join(missing)}")
-    found += [
-        (loc, path) for loc in locales for path in sorted((tests_dir / loc).glob("crisis_*.yml"))
-    ]
+    if crisis:
+        found += [
+            (loc, path)
+            for loc in locales
+            for path in sorted((tests_dir / loc).glob("crisis_*.yml"))
+        ]
     return found
 
 
@@ -235,7 +240,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     settings = _settings()
     configure_logging(args.log_level or "WARNING")
-    targets = _test_files(settings, args.locale, args.files)
+    targets = _test_files(settings, args.locale, args.files, crisis=args.crisis)
     understanding, rasa = _understanding(args, settings, timeout=30)
     if rasa is not None:
         targets = [(loc, path) for loc, path in targets if rasa.serves(loc)] or targets
@@ -489,6 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--rasa-url", default=None)
     evaluate.add_argument("--json", action="store_true", help="print JSON for machines")
     evaluate.add_argument("--confusion", default=None, help="save the confusion matrix as this PNG")
+    evaluate.add_argument(
+        "--crisis",
+        action="store_true",
+        help="also the crisis test files (nlu/tests/<locale>/crisis_*.yml)",
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
     rasa = sub.add_parser("rasa", help="set up, train, validate and serve Rasa (Python 3.10)")
