@@ -250,6 +250,6 @@ def test_cli_classify_and_evaluate_with_rasa(rasa_url: str, tmp_path: Path) -> N
     )
     assert evaluate.returncode == 0, evaluate.stderr
     report = json.loads(evaluate.stdout)
-    assert report["engine"] == "rasa" and report["examples"] == 300
+    assert report["engine"] == "rasa" and report["examples"] == 325  # 300 + 25 abuse items
     assert 0.0 < report["macro_f1"] <= 1.0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
