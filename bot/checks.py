@@ -7,11 +7,16 @@ from pathlib import Path
 
 from bot.content import Problem, load_content
 from bot.content.model import Where
-from nlu.crisis import CrisisNet, CrisisRuleError, RuleKind
+from nlu.crisis import CrisisNet, CrisisRule, CrisisRuleError, RuleKind
 from nlu.normalize import normalize
 
 #: A non-example of these kinds must not be caught by any rule of these kinds.
 _ESCALATING_KINDS = frozenset({RuleKind.EMERGENCY, RuleKind.CRISIS})
+
+
+def _matching(rules: list[CrisisRule], example: str) -> list[str]:
+    """The ids of the rules that fire on an example."""
+    return [r.id for r in rules if r.matches(normalize(example))]
 
 
 def check_crisis_rules(directory: Path) -> list[Problem]:
@@ -35,8 +40,7 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                     )
             if rule.kind is RuleKind.LOOKALIKE:
                 for example in rule.examples:
-                    hits = [r.id for r in escalating if r.matches(normalize(example))]
-                    if hits:
+                    if hits := _matching(escalating, example):
                         problems.append(
                             Problem(
                                 where,
@@ -45,8 +49,7 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                         )
             for example in rule.not_examples:
                 others = escalating if rule.kind in _ESCALATING_KINDS else [rule]
-                hits = [r.id for r in others if r.matches(normalize(example))]
-                if hits:
+                if hits := _matching(others, example):
                     problems.append(
                         Problem(
                             where,

@@ -270,6 +270,20 @@ class Engine:
         )
         return self._turn(lc, [Reply(text, buttons)], profile, event)
 
+    def _button_answer(
+        self,
+        content: Content,
+        lc: LocaleContent,
+        decision: Decision,
+        profile: Profile,
+        now: dt.datetime,
+        button: str,
+    ) -> Turn:
+        """The answer of a topic or choice the child made with a button."""
+        return self._answer_intent(
+            content, lc, decision, profile, now, kind="button", band=None, button=button
+        )
+
     def _answer_intent(
         self,
         content: Content,
@@ -367,16 +381,7 @@ class Engine:
         if action is None:
             return self._unknown_button(lc, profile)
         if action.kind == actions.TOPIC and action.value in lc.answers:
-            return self._answer_intent(
-                content,
-                lc,
-                _chosen(action.value),
-                profile,
-                now,
-                kind="button",
-                band=None,
-                button=payload,
-            )
+            return self._button_answer(content, lc, _chosen(action.value), profile, now, payload)
         if action.kind == actions.ASK:
             return self._direct_answer(content, lc, action.value, profile, now, payload)
         if action.kind == actions.ANSWER and action.value in lc.answers:
@@ -410,15 +415,8 @@ class Engine:
             intent = profile.crisis_intent or CRISIS_INTENT
             if intent not in lc.answers:
                 intent = CRISIS_INTENT
-            return self._answer_intent(
-                content,
-                lc,
-                _chosen(intent, crisis=True),
-                profile,
-                now,
-                kind="button",
-                band=None,
-                button=payload,
+            return self._button_answer(
+                content, lc, _chosen(intent, crisis=True), profile, now, payload
             )
         if action.kind == actions.FEEDBACK:
             verdict, _, intent = action.value.partition(":")
@@ -449,29 +447,18 @@ class Engine:
         """The child's answer to "are you thinking about killing yourself?"."""
         said, _, topic = value.partition(":")
         if said in (actions.YES, actions.UNSURE):
-            return self._answer_intent(
+            return self._button_answer(
                 content,
                 lc,
                 _chosen(CRISIS_INTENT, crisis=True),
                 profile,
                 now,
-                kind="button",
-                band=None,
-                button=f"{actions.ASK}:{said}",
+                f"{actions.ASK}:{said}",
             )
         if said == actions.NO and topic in lc.answers:
             # The normal answer, with the helpline kept at the bottom.
             decision = dataclasses.replace(_chosen(topic), escalate=True)
-            return self._answer_intent(
-                content,
-                lc,
-                decision,
-                profile,
-                now,
-                kind="button",
-                band=None,
-                button=f"{actions.ASK}:n",
-            )
+            return self._button_answer(content, lc, decision, profile, now, f"{actions.ASK}:n")
         return self._unknown_button(lc, profile)
 
     def _country_button(
