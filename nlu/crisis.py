@@ -8,6 +8,9 @@ Each rule has a kind, which sets the urgency it gives a message:
   right helpline first, with the answer of the rule's ``intent``.
 - ``emergency_if_open``: words that are harmless on their own ("i feel dizzy", "bleeding") but
   an emergency while a crisis is open.
+- ``emergency_sign``: a sign of danger now that is harmless on its own ("tonight", "already
+  bought", "on the roof", "my last message", "bleeding"): it turns a suicidal or abuse crisis
+  (found by a rule or the models) into an emergency, and is an emergency while a crisis is open.
 - ``distress``: hopelessness without a clear crisis ("whats the point"): the bot asks directly.
 - ``threat``: a threat of violence, which makes bullying escalate.
 - ``lookalike``: a harmless idiom that models mistake for danger ("i could kill for a pizza",
@@ -21,6 +24,7 @@ the tests, ``safebot content check`` and every reload run.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +32,7 @@ from pathlib import Path
 import yaml
 
 from nlu.normalize import normalize
+from nlu.pattern_prefilter import PatternPrefilter
 
 
 class RuleKind(StrEnum):
@@ -36,6 +41,7 @@ class RuleKind(StrEnum):
     EMERGENCY = "emergency"
     CRISIS = "crisis"
     EMERGENCY_IF_OPEN = "emergency_if_open"
+    EMERGENCY_SIGN = "emergency_sign"
     DISTRESS = "distress"
     THREAT = "threat"
     LOOKALIKE = "lookalike"
@@ -63,9 +69,14 @@ class CrisisRule:
     description: str = ""
     intent: str = DEFAULT_RULE_INTENT
 
-    def matches(self, normalized: str) -> bool:
-        """Whether this rule fires on already normalised text."""
-        if not any(p.search(normalized) for p in self.patterns):
+    def matches(self, normalized: str, candidates: Sequence[re.Pattern[str]] | None = None) -> bool:
+        """Whether this rule fires on already normalised text.
+
+        ``candidates``: the only patterns of this rule that could match (from the net's
+        prefilter); all of them when not given.
+        """
+        tried = self.patterns if candidates is None else candidates
+        if not any(p.search(normalized) for p in tried):
             return False
         return not any(p.search(normalized) for p in self.unless)
 
@@ -85,6 +96,7 @@ class NetVerdict:
     emergency: RuleHit | None = None
     crisis: RuleHit | None = None
     emergency_if_open: RuleHit | None = None
+    emergency_sign: RuleHit | None = None
     distress: RuleHit | None = None
     threat: RuleHit | None = None
     lookalike: RuleHit | None = None
@@ -166,6 +178,16 @@ class CrisisNet:
 
     def __init__(self, rules_by_locale: dict[str, list[CrisisRule]]) -> None:
         self._rules = rules_by_locale
+        # One literal prefilter over every pattern: a message is read once to find which
+        # patterns could match at all, and only the rules owning those are tried.
+        self._owner: list[tuple[str, int]] = []  # pattern number -> (locale, rule position)
+        every: list[re.Pattern[str]] = []
+        for locale, rules in rules_by_locale.items():
+            for position, rule in enumerate(rules):
+                every += rule.patterns
+                self._owner += [(locale, position)] * len(rule.patterns)
+        self._patterns = every
+        self._prefilter = PatternPrefilter(every)
 
     @classmethod
     def from_dir(cls, directory: Path) -> CrisisNet:
@@ -187,12 +209,18 @@ class CrisisNet:
     def check(self, text: str, locale: str) -> NetVerdict:
         """Run the rules of the child's locale first, then every other locale's."""
         normalized = normalize(text)
-        order = [locale, *[other for other in self._rules if other != locale]]
+        # locale -> rule position -> the rule's patterns that could match, in file order
+        candidates: dict[str, dict[int, list[re.Pattern[str]]]] = {}
+        for number in sorted(self._prefilter.candidates(normalized)):
+            owner, position = self._owner[number]
+            candidates.setdefault(owner, {}).setdefault(position, []).append(self._patterns[number])
         found: dict[str, RuleHit] = {}
-        for current in order:
-            for rule in self._rules.get(current, []):
+        for current in [locale, *[other for other in self._rules if other != locale]]:
+            rules = self._rules.get(current, [])
+            for position, patterns in candidates.get(current, {}).items():
+                rule = rules[position]
                 if rule.kind is RuleKind.LOOKALIKE and current != locale:
                     continue  # an idiom is harmless only in its own language ("bye" vs "б'є")
-                if rule.kind.value not in found and rule.matches(normalized):
+                if rule.kind.value not in found and rule.matches(normalized, patterns):
                     found[rule.kind.value] = RuleHit(f"{current}:{rule.id}", rule.intent)
         return NetVerdict(**found)

@@ -15,6 +15,11 @@ from nlu.intents import (
     RISK_INTENTS,
 )
 
+#: The crises a sign of danger now ("tonight", "already took", "he's coming back") makes an
+#: emergency: suicide and self-harm, and abuse. An adult arranging a meeting or a threat to share
+#: pictures stays a crisis (the helpline, not the emergency number, is the first help).
+SIGN_INTENTS = frozenset({CRISIS_INTENT, "abuse"})
+
 
 class Urgency(StrEnum):
     """How soon a child needs a person: ``emergency`` now, ``crisis`` today, or ``none``."""
@@ -97,14 +102,24 @@ def decide(
     """
     engine = result.engine
     threat = verdict.threat is not None
-    emergency = verdict.emergency or (verdict.emergency_if_open if crisis_open else None)
+    sign = verdict.emergency_sign is not None
+    # While a crisis is open, "dizzy" or "i took them" is an emergency; so is a sign of danger
+    # now ("tonight", "on the roof") when the risk model hears risk in it ("i'll tell mum
+    # tomorrow" is not one).
+    sign_now = crisis_open and risk >= thresholds.risk_ask_at
+    emergency = (
+        verdict.emergency
+        or (verdict.emergency_if_open if crisis_open else None)
+        or (verdict.emergency_sign if sign_now else None)
+    )
     hit = emergency or verdict.crisis
     if hit is not None:
+        now = emergency is not None or (sign and hit.intent in SIGN_INTENTS)
         return Decision(
             intent=hit.intent,
             confidence=max(result.score(hit.intent), result.confidence),
             escalate=True,
-            urgency=Urgency.EMERGENCY if emergency is not None else Urgency.CRISIS,
+            urgency=Urgency.EMERGENCY if now else Urgency.CRISIS,
             crisis_net=True,
             threat=threat,
             engine=engine,
@@ -165,6 +180,10 @@ def decide(
         intent in ESCALATING_INTENTS or (intent == "cyberbullying" and threat)
     )
     urgency = Urgency.CRISIS if escalate and intent in CRISIS_INTENTS else Urgency.NONE
+    if urgency is Urgency.CRISIS and sign and intent in SIGN_INTENTS and risk_agrees:
+        # "i want to die" + "tonight" / "on the roof" / "took", found by the models: only when
+        # the risk model agrees, so one model's slip does not put 112 first.
+        urgency = Urgency.EMERGENCY
     # The direct question is about suicide and self-harm, so an unsure risk asks it only when
     # the risk looks like self-harm (not like grooming or pictures).
     unsure_self_harm = risk_agrees and leaning == CRISIS_INTENT

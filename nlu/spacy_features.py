@@ -8,7 +8,7 @@ Registered as ``safebot.CharNgramBOW.v1`` so saved pipelines load by name.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy
@@ -27,19 +27,26 @@ from nlu.lemmas import base_form
 _NEG_VALUE = -5000
 
 
-def _char_keys(text: str, sizes: tuple[int, int]) -> list[int]:
+#: Words whose character n-gram keys are remembered (most words recur from message to message;
+#: about 10 MB at most).
+_CACHE_WORDS = 20_000
+
+
+@lru_cache(maxsize=_CACHE_WORDS)
+def _char_keys(text: str, sizes: tuple[int, int]) -> tuple[int, ...]:
     padded = f"<{text}>"
     low, high = sizes
-    return [
+    return tuple(
         hash_string(padded[i : i + n])
         for n in range(low, high + 1)
         for i in range(max(1, len(padded) - n + 1))
-    ]
+    )
 
 
 def _extract(model: Model[Any, Any], docs: list[Doc], is_train: bool) -> tuple[Any, Any]:
     ngram_size: int = model.attrs["ngram_size"]
-    sizes: tuple[int, int] = model.attrs["char_ngrams"]
+    low, high = model.attrs["char_ngrams"]  # a list once a saved pipeline is loaded
+    sizes = (int(low), int(high))
     ops = model.ops
     batch_keys, batch_vals = [], []
     for doc in docs:

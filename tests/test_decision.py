@@ -1,0 +1,81 @@
+"""How the net's verdict, the risk score and the topic ranking become one urgency."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.classifier import IntentResult
+from nlu.crisis import NetVerdict, RuleHit
+from nlu.decision import Thresholds, Urgency, decide
+
+THRESHOLDS = Thresholds(clarify_below=0.45, self_harm_floor=0.25, escalate_mass_floor=0.5)
+SIGN = RuleHit("en:sign_time_near", "self_harm")
+
+
+def ranked(intent: str, confidence: float) -> IntentResult:
+    rest = (1.0 - confidence) / 2
+    others = [n for n in ("privacy", "greet", "thanks") if n != intent]
+    ranking = ((intent, confidence), (others[0], rest), (others[1], rest))
+    return IntentResult(intent, confidence, ranking, engine="test")
+
+
+@pytest.mark.parametrize("intent", ["self_harm", "abuse"])
+def test_a_crisis_rule_with_a_sign_of_danger_now_is_an_emergency(intent: str) -> None:
+    verdict = NetVerdict(crisis=RuleHit("en:crisis", intent), emergency_sign=SIGN)
+    decision = decide(ranked("privacy", 0.9), verdict, THRESHOLDS)
+    assert decision.urgency is Urgency.EMERGENCY
+    assert decision.intent == intent and decision.escalate
+
+
+@pytest.mark.parametrize("intent", ["grooming", "intimate_images"])
+def test_a_meeting_or_a_picture_threat_with_a_time_stays_a_crisis(intent: str) -> None:
+    verdict = NetVerdict(crisis=RuleHit("en:crisis", intent), emergency_sign=SIGN)
+    decision = decide(ranked("privacy", 0.9), verdict, THRESHOLDS)
+    assert decision.urgency is Urgency.CRISIS and decision.escalate
+
+
+def test_a_sign_alone_changes_nothing() -> None:
+    decision = decide(ranked("privacy", 0.9), NetVerdict(emergency_sign=SIGN), THRESHOLDS)
+    assert decision.urgency is Urgency.NONE
+    assert not decision.escalate and decision.intent == "privacy"
+
+
+def test_a_crisis_the_models_found_becomes_an_emergency_with_a_sign() -> None:
+    decision = decide(
+        ranked("self_harm", 0.8), NetVerdict(emergency_sign=SIGN), THRESHOLDS, risk=0.95
+    )
+    assert decision.urgency is Urgency.EMERGENCY
+    without = decide(ranked("self_harm", 0.8), NetVerdict(), THRESHOLDS, risk=0.95)
+    assert without.urgency is Urgency.CRISIS
+
+
+def test_a_topic_guess_the_risk_model_does_not_share_stays_a_crisis_with_a_sign() -> None:
+    # "dad comes back from work tonight and we go to the cinema", taken for abuse by the
+    # topic classifier alone: a sign must not put the emergency number first.
+    decision = decide(ranked("abuse", 0.8), NetVerdict(emergency_sign=SIGN), THRESHOLDS, risk=0.1)
+    assert decision.escalate and decision.urgency is Urgency.CRISIS
+
+
+def test_while_a_crisis_is_open_a_sign_is_an_emergency() -> None:
+    verdict = NetVerdict(emergency_sign=SIGN)
+    assert decide(ranked("privacy", 0.9), verdict, THRESHOLDS).urgency is Urgency.NONE
+    opened = decide(ranked("privacy", 0.9), verdict, THRESHOLDS, crisis_open=True, risk=0.7)
+    assert opened.urgency is Urgency.EMERGENCY and opened.escalate
+    # "i'll tell my mum tomorrow": a time, but nothing the risk model hears as risk
+    calm = decide(ranked("privacy", 0.9), verdict, THRESHOLDS, crisis_open=True, risk=0.05)
+    assert calm.urgency is Urgency.NONE
+
+
+def test_distress_with_a_sign_still_asks_directly() -> None:
+    verdict = NetVerdict(distress=RuleHit("en:distress", "self_harm"), emergency_sign=SIGN)
+    decision = decide(ranked("privacy", 0.9), verdict, THRESHOLDS)
+    assert decision.ask_directly and decision.escalate
+    assert decision.urgency is Urgency.NONE
+
+
+def test_an_emergency_rule_wins_over_everything() -> None:
+    verdict = NetVerdict(
+        emergency=RuleHit("en:em", "self_harm"), lookalike=RuleHit("en:lk", "self_harm")
+    )
+    decision = decide(ranked("greet", 0.99), verdict, THRESHOLDS)
+    assert decision.urgency is Urgency.EMERGENCY and decision.emergency
