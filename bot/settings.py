@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return self.nlu_dir / "data"
 
     @property
+    def nlu_testsets_dir(self) -> Path:
+        """Held-out test sets, one folder per locale; never trained on."""
+        return self.nlu_dir / "tests"
+
+    @property
     def rasa_venv(self) -> Path:
         """Rasa's own Python 3.10 virtual environment."""
         return self.data_dir / "rasa-venv"

@@ -12,8 +12,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -280,3 +282,21 @@ def wait_ready(
             pass
         time.sleep(0.5)
     raise RasaSetupError(f"the Rasa server at {url} did not become ready in {timeout:.0f} s")
+
+
+def wait_while_running(processes: Sequence[subprocess.Popen[bytes]], *, poll: float = 1.0) -> None:
+    """Block while every server runs; return as soon as one of them has stopped."""
+    while all(p.poll() is None for p in processes):
+        time.sleep(poll)
+
+
+def stop(processes: Sequence[subprocess.Popen[bytes]], *, timeout: float = 15) -> None:
+    """Stop servers as Ctrl-C would, killing any that has not ended within ``timeout``."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except Exception:
+            process.kill()
