@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from bot.runtime import Runtime, build_runtime
+from bot.service.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import downgrade, make_engine, upgrade
 from nlu.spacy_classifier import is_current, train_locale

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.console import run_console
-from bot.runtime import Runtime
+from bot.service.runtime import Runtime
 from bot.settings import PROJECT_ROOT
+from bot.transports.console import run_console
 
 
 async def test_scripted_console_session(runtime: Runtime) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.checks import check_all
 from bot.content import load_content
+from bot.content.checks import check_all
 from bot.settings import PROJECT_ROOT
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).

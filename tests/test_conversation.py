@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.messages import Incoming, Reply
-from bot.runtime import Runtime
+from bot.engine.messages import Incoming, Reply
+from bot.service.runtime import Runtime
 from nlu.classifier import IntentResult
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.checks import check_crisis_rules
-from bot.messages import Incoming
-from bot.runtime import Runtime
+from bot.content.checks import check_crisis_rules
+from bot.engine.messages import Incoming
+from bot.service.runtime import Runtime
 from bot.settings import PROJECT_ROOT
 from nlu.crisis import CrisisNet, RuleKind
 from nlu.normalize import normalize

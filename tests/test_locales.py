@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.messages import Incoming, Reply
-from bot.runtime import Runtime
+from bot.engine.messages import Incoming, Reply
+from bot.service.runtime import Runtime
 from nlu.intents import INTENTS
 
 LOCALES = ["en", "ru", "uk", "tr"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import Incoming
-from bot.runtime import build_runtime
+from bot.engine.messages import Incoming
+from bot.service.runtime import build_runtime
 from bot.settings import PROJECT_ROOT, Settings
 from nlu import rasa_server
 from nlu.rasa_classifier import FALLBACK_ENGINE, RasaClassifier, RasaUnavailable

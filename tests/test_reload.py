@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import Incoming
-from bot.reloader import Reloader
-from bot.runtime import build_runtime
+from bot.engine.messages import Incoming
+from bot.service.reloader import Reloader
+from bot.service.runtime import build_runtime
 from bot.settings import PROJECT_ROOT
 
-from .botapi_standin import BotApiStandIn, private_message
 from .conftest import TEST_KEY, make_settings
+from .support.botapi import BotApiStandIn, private_message
 from .test_content_check import set_text
 
 

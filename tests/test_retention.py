@@ -15,11 +15,11 @@ from sqlalchemy import Engine, func, insert, select
 from bot.clock import fixed_clock
 from bot.key_rotation import KeyFileExists, new_key, rehash_pseudonyms, write_key_file
 from bot.retention import DailyPurge, purge
-from bot.runtime import build_runtime
+from bot.service.runtime import build_runtime
 from bot.settings import Settings
+from bot.stats.queries import stats_table
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import Event, ProfileRow
-from bot.storage.stats import stats_table
 
 from .conftest import TEST_KEY
 from .test_cli import safebot

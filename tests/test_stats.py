@@ -17,8 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, insert
 
 from bot.settings import Settings
-from bot.storage.models import Event
-from bot.storage.stats import (
+from bot.stats.queries import (
     ALL,
     Figures,
     Filters,
@@ -30,6 +29,7 @@ from bot.storage.stats import (
     stats_table,
     suppress,
 )
+from bot.storage.models import Event
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive

@@ -9,16 +9,15 @@ import pytest
 from sqlalchemy import Engine, inspect, select
 
 from bot.clock import current_hour
-from bot.conversation import EventRecord
-from bot.messages import Incoming
-from bot.profile import Profile
-from bot.runtime import build_runtime
+from bot.engine.messages import Incoming
+from bot.service.runtime import build_runtime
 from bot.settings import Settings
+from bot.stats.queries import format_table, stats_table
 from bot.storage.database import downgrade, make_engine, session_factory, upgrade
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.models import Event
 from bot.storage.profiles import ProfileStore, StorageUnavailable
-from bot.storage.stats import format_table, stats_table
+from bot.storage.records import EventRecord, Profile
 
 from .conftest import TEST_KEY, make_settings
 

@@ -16,7 +16,8 @@ import pytest
 
 from bot.pseudonym import Pseudonymizer
 
-from .botapi_standin import (
+from .conftest import TEST_KEY
+from .support.botapi import (
     BotApiStandIn,
     button_press,
     edited_message,
@@ -25,7 +26,6 @@ from .botapi_standin import (
     private_message,
     sticker_message,
 )
-from .conftest import TEST_KEY
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-secret"
 MARKER = "zebra-marker-4f1c9a"

@@ -13,9 +13,9 @@ from bot.settings import Settings, pseudonym_key_problem
 
 def chat(settings: Settings, *, language: str | None = None) -> int:
     """Chat with the bot in this terminal (embedded classifier, local database)."""
-    from bot.console import run_console
     from bot.pseudonym import local_key
-    from bot.runtime import build_runtime
+    from bot.service.runtime import build_runtime
+    from bot.transports.console import run_console
 
     key = settings.pseudonym_key or local_key(settings.data_dir / "console-pseudonym.key")
     runtime = build_runtime(settings, pseudonym_key=key, progress=progress_bars())
@@ -33,8 +33,8 @@ def chat(settings: Settings, *, language: str | None = None) -> int:
 
 def run(settings: Settings) -> int:
     """Run the Telegram bot with long polling."""
-    from bot.runtime import build_runtime
-    from bot.telegram_app import ALLOWED_UPDATES, build_application
+    from bot.service.runtime import build_runtime
+    from bot.transports.telegram import ALLOWED_UPDATES, build_application
 
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         raise CliError("TELEGRAM_TOKEN is not set. Get a token from @BotFather and export it.")

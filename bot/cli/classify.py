@@ -37,7 +37,7 @@ def engine_classifier(
             raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to use the Rasa engine.")
         rasa = RasaClassifier(parse_urls(url), timeout_seconds=timeout)
         return rasa, rasa
-    from bot.runtime import ensure_models
+    from bot.service.runtime import ensure_models
     from nlu.spacy_classifier import SpacyClassifier
 
     locales = ensure_models(settings, progress=progress_bars())
@@ -56,7 +56,7 @@ def understanding_for(
     timeout: float,
 ) -> tuple[Understanding, RasaClassifier | None]:
     """The bot's own way of understanding text, with the classifier chosen by --engine."""
-    from bot.runtime import ensure_models
+    from bot.service.runtime import ensure_models
     from nlu.loading import load_understanding
 
     classifier, rasa = engine_classifier(

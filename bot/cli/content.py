@@ -12,7 +12,7 @@ from bot.settings import Settings
 
 def check(settings: Settings, *, directory: Path | None = None) -> int:
     """Check content files and crisis rules; explain each problem with file and line."""
-    from bot.checks import check_all
+    from bot.content.checks import check_all
 
     problems = check_all(directory or settings.content_dir, settings.crisis_rules_dir)
     errors = [p for p in problems if p.severity == "error"]
@@ -35,9 +35,9 @@ def preview(
     directory: Path | None = None,
 ) -> int:
     """Show an answer exactly as a child would see it (text and buttons)."""
-    from bot.console import render
     from bot.content import load_content
-    from bot.conversation import preview_reply
+    from bot.engine.conversation import preview_reply
+    from bot.transports.console import render
     from nlu.intents import INTENTS
 
     content, problems = load_content(directory or settings.content_dir)

@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``safebot`` console script."""
-    from bot.runtime import StartupError
+    from bot.service.runtime import StartupError
 
     args = build_parser().parse_args(argv)
     try:

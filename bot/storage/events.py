@@ -11,8 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import current_hour
-from bot.conversation import EventRecord
 from bot.storage.models import Event
+from bot.storage.records import EventRecord
 
 logger = logging.getLogger(__name__)
 

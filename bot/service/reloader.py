@@ -12,9 +12,9 @@ import contextlib
 import logging
 from pathlib import Path
 
-from bot.checks import check_crisis_rules
 from bot.content import load_content
-from bot.conversation import Engine
+from bot.content.checks import check_crisis_rules
+from bot.engine.conversation import ConversationEngine
 from bot.settings import Settings
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import WithFallback
@@ -47,7 +47,9 @@ def _model_stamps(settings: Settings, locales: list[str]) -> dict[str, int]:
 class Reloader:
     """Watches content, crisis rules and models; swaps them into the engine when valid."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, interval: float = 2.0) -> None:
+    def __init__(
+        self, engine: ConversationEngine, settings: Settings, *, interval: float = 2.0
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.interval = interval

@@ -1,4 +1,4 @@
-"""Per-child state kept under the pseudonym (never a Telegram id, never text)."""
+"""What storage keeps: per-child state and anonymised event records (never text, never ids)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,19 @@ class Profile:
     def in_crisis(self, now: dt.datetime) -> bool:
         """A crisis was answered and has not run out (only /forget or time closes it)."""
         return self.crisis_until is not None and now < self.crisis_until
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """What the anonymised log keeps about one handled message. Never text, never ids."""
+
+    kind: str
+    intent: str | None = None
+    confidence_band: str | None = None
+    #: An ``Escalation`` value of the content (``"none"``, ``"helpline"``, ``"crisis"``...).
+    escalation: str = "none"
+    button: str | None = None
+    crisis_net: bool = False
+    engine: str | None = None
+    clarified: bool = False
+    helpful: bool | None = None

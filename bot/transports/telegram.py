@@ -25,13 +25,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat_service import ChatService
 from bot.content import LocaleContent
 from bot.content.ui_texts import COMMANDS
-from bot.messages import Incoming, Reply
-from bot.profile import Profile
-from bot.rendering import talk_button
-from bot.runtime import Runtime
+from bot.engine.messages import Incoming, Reply
+from bot.engine.rendering import talk_button
+from bot.service.chat import ChatService
+from bot.service.runtime import Runtime
+from bot.storage.records import Profile
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.conversation import Engine, Turn
-from bot.messages import Incoming, Reply
-from bot.profile import Profile
+from bot.engine.conversation import ConversationEngine, Turn
+from bot.engine.messages import Incoming, Reply
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.profiles import ProfileStore, StorageUnavailable
+from bot.storage.records import Profile
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ class ChatService:
     def __init__(
         self,
         *,
-        engine: Engine,
+        engine: ConversationEngine,
         profiles: ProfileStore,
         events: EventLog,
         pseudonymize: Callable[[str, int | str], str],

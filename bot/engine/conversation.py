@@ -1,6 +1,6 @@
 """The conversation engine: one incoming message and a profile in, replies and a new profile out.
 
-Transports (Telegram, the console, tests) all call :meth:`Engine.handle`; no conversation
+Transports (Telegram, the console, tests) all call :meth:`ConversationEngine.handle`; no conversation
 rule lives anywhere else.
 """
 
@@ -10,12 +10,11 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from bot import actions
 from bot.clock import Clock, current_hour, system_clock
 from bot.content import Content, Escalation, LocaleContent
-from bot.messages import Button, Incoming, IncomingKind, Reply
-from bot.profile import Profile
-from bot.rendering import (
+from bot.engine import payloads as actions
+from bot.engine.messages import Button, Incoming, IncomingKind, Reply
+from bot.engine.rendering import (
     country_buttons,
     feedback_row,
     helpline_lines,
@@ -25,6 +24,7 @@ from bot.rendering import (
     with_extra_button,
 )
 from bot.settings import Settings
+from bot.storage.records import EventRecord, Profile
 from nlu.decision import Decision, Urgency, needs_clarification
 from nlu.intents import (
     CONVERSATION_INTENTS,
@@ -42,21 +42,6 @@ EMERGENCY_ANSWER = "emergency"
 
 
 @dataclass(frozen=True)
-class EventRecord:
-    """What the anonymised log keeps about one handled message. Never text, never ids."""
-
-    kind: str
-    intent: str | None = None
-    confidence_band: str | None = None
-    escalation: str = Escalation.NONE.value
-    button: str | None = None
-    crisis_net: bool = False
-    engine: str | None = None
-    clarified: bool = False
-    helpful: bool | None = None
-
-
-@dataclass(frozen=True)
 class Turn:
     """The outcome of one message."""
 
@@ -67,7 +52,7 @@ class Turn:
     forget: bool = False
 
 
-class Engine:
+class ConversationEngine:
     """The conversation rules of the product."""
 
     def __init__(

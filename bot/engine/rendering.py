@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from bot import actions
 from bot.content import Answer, Content, Country, Escalation, Helpline, LocaleContent
 from bot.content.model import INTERNATIONAL
-from bot.messages import Button, Reply
+from bot.engine import payloads as actions
+from bot.engine.messages import Button, Reply
 from nlu.intents import CRISIS_INTENT
 
 _ALWAYS_OPEN = {"24/7", "24 h", "24h", "24 hours"}

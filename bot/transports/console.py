@@ -6,9 +6,9 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.chat_service import ChatService
-from bot.html_text import to_plain
-from bot.messages import Button, Incoming, Reply
+from bot.engine.messages import Button, Incoming, Reply
+from bot.service.chat import ChatService
+from bot.transports.html_text import to_plain
 
 CONSOLE_PLATFORM = "console"
 CONSOLE_USER = "local"

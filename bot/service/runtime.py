@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 from sqlalchemy import Engine as DbEngine
 
-from bot.chat_service import ChatService
 from bot.clock import Clock, system_clock
 from bot.content import Content, load_content
-from bot.conversation import Engine
+from bot.engine.conversation import ConversationEngine
 from bot.pseudonym import Pseudonymizer
-from bot.reloader import Reloader
 from bot.retention import DailyPurge
+from bot.service.chat import ChatService
+from bot.service.reloader import Reloader
 from bot.settings import Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
@@ -157,7 +157,7 @@ def build_runtime(
         language_id.LanguageIdentifier.load(settings.models_dir) if len(locales) > 1 else None
     )
     risk = load_risk_model(settings.models_dir, locales, default_locale=settings.default_locale)
-    engine = Engine(
+    engine = ConversationEngine(
         content=content,
         understanding=Understanding.of(settings, net=net, classifier=classifier, risk=risk),
         settings=settings,
