@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.dashboard.overview import DashboardData, Query  # noqa: E402
 from bot.demo_data import generate_events  # noqa: E402
-from bot.stats.queries import (  # noqa: E402
+from bot.stats import (  # noqa: E402
     Filters,
     query_grand_total,
     query_group_totals,

@@ -14,12 +14,13 @@ from sqlalchemy import Engine, func, insert, select
 
 from bot.clock import fixed_clock
 from bot.key_rotation import KeyFileExists, new_key, rehash_pseudonyms, write_key_file
-from bot.retention import DailyPurge, purge
+from bot.service.purge import DailyPurge
 from bot.service.runtime import build_runtime
 from bot.settings import Settings
-from bot.stats.queries import stats_table
+from bot.stats import stats_table
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import Event, ProfileRow
+from bot.storage.retention import purge
 
 from .conftest import TEST_KEY
 from .test_cli import safebot
@@ -90,12 +91,12 @@ async def test_the_daily_purge_runs_in_the_background(database: Engine) -> None:
         first_delay_seconds=0,
         clock=fixed_clock(NOW),
     )
-    task.begin()
+    await task.start()
     for _ in range(200):
         if task.runs >= 2:
             break
         await asyncio.sleep(0.05)
-    await DailyPurge.stop(task)
+    await task.stop()
     assert task.runs >= 2
     assert counts(database)[0] == 4
 
@@ -105,10 +106,10 @@ async def test_the_running_bot_starts_and_stops_its_daily_purge(settings: Settin
     await runtime.start()
     task = runtime.purge
     try:
-        assert isinstance(task, DailyPurge) and task._task is not None
+        assert isinstance(task, DailyPurge) and task.running
     finally:
         await runtime.aclose()
-    assert task._task is None
+    assert not task.running
 
 
 def test_purge_command(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, insert
 
 from bot.settings import Settings
-from bot.stats.queries import (
+from bot.stats import (
     ALL,
     Figures,
     Filters,

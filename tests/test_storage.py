@@ -12,7 +12,7 @@ from bot.clock import current_hour
 from bot.engine.messages import Incoming
 from bot.service.runtime import build_runtime
 from bot.settings import Settings
-from bot.stats.queries import format_table, stats_table
+from bot.stats import format_table, stats_table
 from bot.storage.database import downgrade, make_engine, session_factory, upgrade
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.models import Event
@@ -91,7 +91,7 @@ async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> N
             )
         )
     log.record(LoggedEvent(EventRecord(kind="text", intent="privacy"), "b" * 64, "en", None))
-    await log.aclose()
+    await log.stop()
     with sessions() as session:
         rows = session.scalars(select(Event)).all()
     assert len(rows) == 8
@@ -132,7 +132,8 @@ async def test_the_child_gets_an_answer_when_the_database_is_down(
         with pytest.raises(StorageUnavailable):
             await runtime.service.profiles.get("x" * 64)
     finally:
-        await runtime.events.aclose(timeout=0.1)
+        runtime.events.flush_timeout = 0.1
+        await runtime.events.stop()
         runtime.database.dispose()
 
 

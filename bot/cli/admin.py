@@ -14,7 +14,7 @@ from bot.settings import Settings
 
 def purge(settings: Settings) -> int:
     """Delete events and profiles older than SAFEBOT_RETENTION_DAYS (the bot also does it daily)."""
-    from bot.retention import purge as purge_old
+    from bot.storage.retention import purge as purge_old
 
     with open_database(settings) as engine:
         result = purge_old(engine, retention_days=settings.retention_days)

@@ -36,7 +36,7 @@ def preview(
 ) -> int:
     """Show an answer exactly as a child would see it (text and buttons)."""
     from bot.content import load_content
-    from bot.engine.conversation import preview_reply
+    from bot.engine import preview_reply
     from bot.transports.console import render
     from nlu.intents import INTENTS
 

@@ -23,7 +23,7 @@ def stats(
     country: str | None = None,
 ) -> int:
     """Anonymised figures per week or month and intent, locale or country (small cells hidden)."""
-    from bot.stats.queries import FORMATTERS, Filters, stats_table
+    from bot.stats import FORMATTERS, Filters, stats_table
 
     if since and until and since > until:
         raise CliError("--since must not be after --until.")
@@ -53,7 +53,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``stats`` to ``safebot``'s sub-commands."""
-    from bot.stats.queries import DIMENSIONS, FORMATS, PERIODS
+    from bot.stats import DIMENSIONS, FORMATS, PERIODS
 
     parser = sub.add_parser("stats", help=stats.__doc__, description=stats.__doc__)
     parser.add_argument("--since", type=iso_day, default=None, help="first day (YYYY-MM-DD, UTC)")

@@ -19,7 +19,7 @@ from bot.dashboard.auth import COOKIE_NAME, Auth, Outcome, Policy, SignedIn
 from bot.dashboard.overview import DashboardData, Query
 from bot.dashboard.templates import environment
 from bot.settings import Settings
-from bot.stats.queries import (
+from bot.stats import (
     ALL,
     COLUMN_HELP,
     COLUMNS,

@@ -1,4 +1,7 @@
-"""Button actions: short strings that fit Telegram's 64-byte callback data."""
+"""Button payloads: short strings that fit Telegram's 64-byte callback data.
+
+Every payload the engine makes, and every button id it logs, is built from the names here.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,16 @@ NOT_OK = "no"
 YES = "y"
 NO = "n"
 UNSURE = "u"
+GET_HELP = "get_help"
+
+#: The one-tap route to a real person.
+TALK = f"{ANSWER}:{GET_HELP}"
+COUNTRY_MORE = f"{COUNTRY}:{MORE}"
+COUNTRY_SKIP = f"{COUNTRY}:{SKIP}"
+CHECKIN_OK = f"{CHECKIN}:{OK}"
+CHECKIN_NOT_OK = f"{CHECKIN}:{NOT_OK}"
+#: What the event log keeps of a press on a button we did not make.
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

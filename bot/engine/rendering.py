@@ -1,4 +1,4 @@
-"""Turn curated content into replies: answer text, helplines of the child's country, buttons."""
+"""Every reply the engine sends is built here: answers, helplines of the child's country, buttons."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from html import escape
 
 from bot.content import Answer, Content, Country, Escalation, Helpline, LocaleContent
 from bot.content.model import INTERNATIONAL
-from bot.engine import payloads as actions
+from bot.engine import payloads
 from bot.engine.messages import Button, Reply
+from bot.storage.records import Profile
 from nlu.intents import CRISIS_INTENT
 
 _ALWAYS_OPEN = {"24/7", "24 h", "24h", "24 hours"}
@@ -99,7 +100,7 @@ def reporting_lines(
 
 def talk_button(lc: LocaleContent) -> Button:
     """The one-tap route to a real person."""
-    return Button(lc.text("button_talk"), action=actions.make(actions.ANSWER, "get_help"))
+    return Button(lc.text("button_talk"), action=payloads.TALK)
 
 
 def render_answer(
@@ -119,7 +120,7 @@ def render_answer(
     """
     parts = [answer.text.strip()]
     buttons: list[Button] = [
-        Button(b.label, action=actions.make(actions.ANSWER, b.answer)) for b in answer.buttons
+        Button(b.label, action=payloads.make(payloads.ANSWER, b.answer)) for b in answer.buttons
     ]
     if escalation is not Escalation.NONE:
         resolved = content.country(country)
@@ -131,10 +132,10 @@ def render_answer(
         else:
             parts.append(block)
         buttons.extend(helpline_buttons(lc, resolved))
-        if answer.id != "get_help" and not any(b.action == "a:get_help" for b in buttons):
+        if answer.id != payloads.GET_HELP and not any(b.action == payloads.TALK for b in buttons):
             buttons.insert(0, talk_button(lc))
         if country is None:
-            buttons.append(Button(lc.text("button_my_country"), action="c:more"))
+            buttons.append(Button(lc.text("button_my_country"), action=payloads.COUNTRY_MORE))
     routes = reporting_lines(content, lc, answer, country)
     if routes:
         parts.append(routes)
@@ -144,15 +145,21 @@ def render_answer(
 def feedback_row(lc: LocaleContent, intent: str) -> tuple[Button, ...]:
     """The "did this help?" buttons under a topic answer."""
     return (
-        Button(lc.text("button_helped"), action=f"{actions.FEEDBACK}:y:{intent}"),
-        Button(lc.text("button_not_helped"), action=f"{actions.FEEDBACK}:n:{intent}"),
+        Button(
+            lc.text("button_helped"),
+            action=payloads.make(payloads.FEEDBACK, f"{payloads.YES}:{intent}"),
+        ),
+        Button(
+            lc.text("button_not_helped"),
+            action=payloads.make(payloads.FEEDBACK, f"{payloads.NO}:{intent}"),
+        ),
     )
 
 
 def topic_buttons(lc: LocaleContent) -> tuple[tuple[Button, ...], ...]:
     """One button per main topic, for the clarifying question and the menu."""
     rows = [
-        (Button(lc.answers[t].title, action=actions.make(actions.TOPIC, t)),)
+        (Button(lc.answers[t].title, action=payloads.make(payloads.TOPIC, t)),)
         for t in lc.topics
         if t in lc.answers
     ]
@@ -165,14 +172,14 @@ def country_buttons(
 ) -> tuple[tuple[Button, ...], ...]:
     """Country choices, two a row, then 'other country' and 'skip'."""
     buttons = [
-        Button(lc.country_names.get(code, code), action=actions.make(actions.COUNTRY, code))
+        Button(lc.country_names.get(code, code), action=payloads.make(payloads.COUNTRY, code))
         for code in codes
     ]
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     tail = []
     if more:
-        tail.append(Button(lc.text("button_other_country"), action="c:more"))
-    tail.append(Button(lc.text("button_skip"), action="c:skip"))
+        tail.append(Button(lc.text("button_other_country"), action=payloads.COUNTRY_MORE))
+    tail.append(Button(lc.text("button_skip"), action=payloads.COUNTRY_SKIP))
     rows.append(tuple(tail))
     return tuple(rows)
 
@@ -182,3 +189,125 @@ def with_extra_button(reply: Reply, button: Button) -> Reply:
     if any(b.action == button.action for b in reply.all_buttons()):
         return reply
     return Reply(reply.text, ((button,), *reply.buttons))
+
+
+def crisis_level(profile: Profile) -> Escalation:
+    """How serious the child's open crisis is."""
+    return Escalation.EMERGENCY if profile.crisis_emergency else Escalation.CRISIS
+
+
+def _crisis_text(profile: Profile, text: str, block: str) -> str:
+    """Text followed by the crisis block; in an emergency the number stays the first line."""
+    if profile.crisis_emergency:
+        number, _, rest = block.partition("\n")
+        return f"{number}\n\n{text}\n\n{rest}"
+    return f"{text}\n\n{block}"
+
+
+def _open_crisis_block(content: Content, lc: LocaleContent, profile: Profile) -> str:
+    return helpline_lines(
+        lc, content.country(profile.country), crisis_level(profile), profile.crisis_intent
+    )
+
+
+def checkin_reply(content: Content, lc: LocaleContent, profile: Profile) -> Reply:
+    """The warm check-in of an open crisis, with its helplines and three ways to answer."""
+    text = _crisis_text(
+        profile, lc.text("crisis_checkin"), _open_crisis_block(content, lc, profile)
+    )
+    return Reply(
+        text,
+        (
+            (Button(lc.text("button_checkin_ok"), action=payloads.CHECKIN_OK),),
+            (Button(lc.text("button_checkin_not_ok"), action=payloads.CHECKIN_NOT_OK),),
+            (talk_button(lc),),
+        ),
+    )
+
+
+def with_open_crisis(content: Content, lc: LocaleContent, reply: Reply, profile: Profile) -> Reply:
+    """A reply during an open crisis: its helplines added and a person one tap away."""
+    first = with_extra_button(reply, talk_button(lc))
+    text = _crisis_text(profile, first.text, _open_crisis_block(content, lc, profile))
+    return Reply(text, first.buttons)
+
+
+def ask_directly_reply(
+    content: Content, lc: LocaleContent, country: str | None, topic: str
+) -> Reply:
+    """Distress without a clear crisis: the plain question, with the helpline already shown."""
+    block = helpline_lines(lc, content.country(country), Escalation.HELPLINE)
+    text = lc.text("ask_directly") + "\n\n" + block
+    buttons = (
+        (
+            Button(
+                lc.text("button_yes"), action=payloads.make(payloads.ASK, f"{payloads.YES}:{topic}")
+            ),
+        ),
+        (
+            Button(
+                lc.text("button_no"), action=payloads.make(payloads.ASK, f"{payloads.NO}:{topic}")
+            ),
+        ),
+        (
+            Button(
+                lc.text("button_not_sure"),
+                action=payloads.make(payloads.ASK, f"{payloads.UNSURE}:{topic}"),
+            ),
+        ),
+        (talk_button(lc),),
+    )
+    return Reply(text, buttons)
+
+
+def clarify_reply(
+    content: Content, lc: LocaleContent, country: str | None, escalation: Escalation
+) -> Reply:
+    """The clarifying question with topic buttons; with the helplines when it may be serious."""
+    text = lc.text("clarify")
+    if escalation is not Escalation.NONE:
+        text += "\n\n" + helpline_lines(lc, content.country(country), escalation)
+    return Reply(text, topic_buttons(lc))
+
+
+def ask_country_reply(lc: LocaleContent) -> Reply:
+    """The question for the child's country, with the usual choices."""
+    return Reply(lc.text("ask_country"), country_buttons(lc, list(lc.country_choices), more=True))
+
+
+def more_countries_reply(content: Content, lc: LocaleContent) -> Reply:
+    """Every other country we know, sorted by name (the international entry last)."""
+    others = sorted(
+        (code for code in content.countries if code not in lc.country_choices),
+        key=lambda code: (code == INTERNATIONAL, lc.country_names.get(code, code)),
+    )
+    return Reply(lc.text("ask_country"), country_buttons(lc, others, more=False))
+
+
+def language_menu(content: Content, lc: LocaleContent) -> Reply:
+    """One button per language we have content in."""
+    buttons = tuple(
+        (Button(other.language_name, action=payloads.make(payloads.LANGUAGE, code)),)
+        for code, other in sorted(content.locales.items())
+    )
+    return Reply(lc.text("ask_language"), buttons)
+
+
+def with_language_offer(reply: Reply, other: LocaleContent) -> Reply:
+    """The reply with one tap to switch to the language the child wrote in."""
+    offer = Button(
+        f"🌐 {other.language_name}", action=payloads.make(payloads.LANGUAGE, other.locale)
+    )
+    return Reply(reply.text, (*reply.buttons, (offer,)))
+
+
+def text_reply(
+    lc: LocaleContent, key: str, *, topics: bool = False, talk: bool = False, **values: str
+) -> Reply:
+    """An interface text, with the topic menu or the talk button under it."""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if topics:
+        buttons = topic_buttons(lc)
+    elif talk:
+        buttons = ((talk_button(lc),),)
+    return Reply(lc.text(key, **values), buttons)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.engine.conversation import ConversationEngine, Turn
-from bot.engine.messages import Incoming, Reply
+from bot.content.ui_texts import COMMANDS
+from bot.engine import ConversationEngine, Reply, Turn
+from bot.engine.messages import Incoming
+from bot.engine.rendering import text_reply
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.records import Profile
@@ -29,6 +31,22 @@ class ChatService:
         self.profiles = profiles
         self.events = events
         self._pseudonymize = pseudonymize
+
+    def notice(self, key: str, language_code: str | None, *, talk: bool = False) -> Reply:
+        """An interface text for someone we keep nothing about (groups, error replies).
+
+        It is in the platform's language for the person, and never touches their profile.
+        """
+        engine = self.engine
+        lc = engine.locale_content(engine.resolve_locale(Profile(), language_code))
+        return text_reply(lc, key, talk=talk)
+
+    def command_menus(self) -> dict[str, list[tuple[str, str]]]:
+        """Each language's slash commands and their descriptions, for the platform's menu."""
+        return {
+            code: [(name, lc.text(f"cmd_{name}")) for name in COMMANDS]
+            for code, lc in sorted(self.engine.locales.items())
+        }
 
     def pseudonym(self, platform: str, user_id: int | str) -> str:
         """The pseudonym of a platform user."""
@@ -64,7 +82,6 @@ class ChatService:
             removed = await self.profiles.forget(pseudonym)
         except StorageUnavailable as error:
             logger.warning("forget failed: %s", error)
-            lc = self.engine.content.locale(turn.locale, self.engine.settings.default_locale)
-            return [Reply(lc.text("forget_failed"))]
+            return [text_reply(self.engine.locale_content(turn.locale), "forget_failed")]
         logger.info("forget: removed %d rows", removed)
         return list(turn.replies)

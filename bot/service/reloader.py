@@ -8,13 +8,13 @@ edit is logged (file, line, problem) and the previous content stays in service.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
+from bot.background import BackgroundService
 from bot.content import load_content
 from bot.content.checks import check_crisis_rules
-from bot.engine.conversation import ConversationEngine
+from bot.engine import ConversationEngine
 from bot.settings import Settings
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import WithFallback
@@ -44,19 +44,21 @@ def _model_stamps(settings: Settings, locales: list[str]) -> dict[str, int]:
     return stamps
 
 
-class Reloader:
+class Reloader(BackgroundService):
     """Watches content, crisis rules and models; swaps them into the engine when valid."""
+
+    task_name = "safebot-reloader"
 
     def __init__(
         self, engine: ConversationEngine, settings: Settings, *, interval: float = 2.0
     ) -> None:
+        super().__init__()
         self.engine = engine
         self.settings = settings
         self.interval = interval
         self._content_state = _snapshot(settings.content_dir, settings.crisis_rules_dir)
-        self._locales = sorted(engine.content.locales)
+        self._locales = sorted(engine.locales)
         self._models_state = _model_stamps(settings, self._locales)
-        self._task: asyncio.Task[None] | None = None
         self.reloads = 0
         self.rejected = 0
 
@@ -124,15 +126,6 @@ class Reloader:
             except Exception as error:  # a watcher must never take the bot down
                 logger.error("reload check failed (%s)", type(error).__name__)
 
-    def start(self) -> None:
-        """Start watching in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="safebot-reloader")
-
-    async def stop(self) -> None:
-        """Stop watching."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def flush(self) -> None:
+        """Publish what changed since the last look, now."""
+        self.poll()

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 from sqlalchemy import Engine as DbEngine
 
+from bot.background import BackgroundService
 from bot.clock import Clock, system_clock
 from bot.content import Content, load_content
-from bot.engine.conversation import ConversationEngine
+from bot.engine import ConversationEngine
 from bot.pseudonym import Pseudonymizer
-from bot.retention import DailyPurge
 from bot.service.chat import ChatService
+from bot.service.purge import DailyPurge
 from bot.service.reloader import Reloader
 from bot.settings import Settings
 from bot.storage.database import make_engine, session_factory, upgrade
@@ -23,16 +24,15 @@ from bot.storage.profiles import ProfileStore
 from nlu import language_id
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
+from nlu.loading import load_understanding
 from nlu.rasa_classifier import RasaClassifier, WithFallback, parse_urls
 from nlu.spacy_classifier import (
     DEFAULT_EPOCHS,
     SpacyClassifier,
     is_current,
-    load_risk_model,
     train_locale,
 )
 from nlu.training_data import available_locales
-from nlu.understanding import Understanding
 
 logger = logging.getLogger(__name__)
 
@@ -106,23 +106,31 @@ class Runtime:
     database: DbEngine
     rasa: RasaClassifier | None = None
     reloader: Reloader | None = None
+    purge: DailyPurge | None = None
+
+    def background(self) -> list[BackgroundService]:
+        """The background services, in the order they start (and the reverse they stop in)."""
+        services: list[BackgroundService] = [self.events]
+        if self.reloader is not None:
+            services.append(self.reloader)
+        if self.purge is not None:
+            services.append(self.purge)
+        return services
 
     async def start(self) -> None:
-        """Start background work: the event log writer and the content/model watcher."""
-        await self.events.start()
+        """Start background work: the event log writer, the content/model watcher, the purge."""
         self.reloader = Reloader(
             self.service.engine, self.settings, interval=self.settings.reload_seconds
         )
-        if self.settings.reload_seconds > 0:
-            self.reloader.start()
-        self.purge = DailyPurge.start(self.database, self.settings)
+        self.purge = DailyPurge.from_settings(self.database, self.settings)
+        for service in self.background():
+            if service is not self.reloader or self.settings.reload_seconds > 0:
+                await service.start()
 
     async def aclose(self) -> None:
-        """Stop watching, flush the event log and release the database."""
-        if self.reloader is not None:
-            await self.reloader.stop()
-        await DailyPurge.stop(getattr(self, "purge", None))
-        await self.events.aclose()
+        """Stop watching and purging, flush the event log and release the database."""
+        for service in reversed(self.background()):
+            await service.stop()
         if self.rasa is not None:
             await self.rasa.aclose()
         self.database.dispose()
@@ -156,10 +164,9 @@ def build_runtime(
     identifier = (
         language_id.LanguageIdentifier.load(settings.models_dir) if len(locales) > 1 else None
     )
-    risk = load_risk_model(settings.models_dir, locales, default_locale=settings.default_locale)
     engine = ConversationEngine(
         content=content,
-        understanding=Understanding.of(settings, net=net, classifier=classifier, risk=risk),
+        understanding=load_understanding(settings, classifier, locales, net=net),
         settings=settings,
         language_id=identifier,
         clock=clock,

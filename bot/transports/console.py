@@ -6,7 +6,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.engine.messages import Button, Incoming, Reply
+from bot.engine import Button, Incoming, Reply
 from bot.service.chat import ChatService
 from bot.transports.html_text import to_plain
 

@@ -25,13 +25,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.content import LocaleContent
-from bot.content.ui_texts import COMMANDS
-from bot.engine.messages import Incoming, Reply
-from bot.engine.rendering import talk_button
+from bot.engine import Incoming, Reply
 from bot.service.chat import ChatService
 from bot.service.runtime import Runtime
-from bot.storage.records import Profile
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +80,6 @@ async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: 
 
 def _language(update: Update) -> str | None:
     return update.effective_user.language_code if update.effective_user else None
-
-
-def _locale_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> LocaleContent:
-    """The texts for a user we keep nothing about (groups, error replies): Telegram's language."""
-    engine = _service(context).engine
-    locale = engine.resolve_locale(Profile(), _language(update))
-    return engine.content.locale(locale, engine.settings.default_locale)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,8 +143,8 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    lc = _locale_content(update, context)
-    await context.bot.send_message(chat.id, lc.text("group_only"), parse_mode=ParseMode.HTML)
+    notice = _service(context).notice("group_only", _language(update))
+    await context.bot.send_message(chat.id, notice.text, parse_mode=ParseMode.HTML)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -168,8 +157,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type != update.effective_chat.PRIVATE:
         return
     try:
-        lc = _locale_content(update, context)
-        reply = Reply(lc.text("error"), ((talk_button(lc),),))
+        reply = _service(context).notice("error", _language(update), talk=True)
         await _send(context, update.effective_chat.id, [reply])
     except Exception as second:  # never let the error handler raise
         logger.error("could not send the error reply (%s)", type(second).__name__)
@@ -182,10 +170,9 @@ async def _post_init(application: Application) -> None:
     if reloader is not None:
         # `kill -HUP <pid>` publishes checked content at once, without waiting for the watcher.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_content)
-    content = runtime.service.engine.content
     default = runtime.settings.default_locale
-    for code, lc in sorted(content.locales.items()):
-        commands = [BotCommand(name, lc.text(f"cmd_{name}")) for name in COMMANDS]
+    for code, menu in runtime.service.command_menus().items():
+        commands = [BotCommand(name, description) for name, description in menu]
         await application.bot.set_my_commands(commands, language_code=code)
         if code == default:
             await application.bot.set_my_commands(commands)
