@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     @property
     def nlu_data_dir(self) -> Path:
         """The Rasa-format training data, one folder per locale."""
-        return self.nlu_dir / "data"
+        return self.nlu_dir / "training"
 
     @property
     def nlu_testsets_dir(self) -> Path:

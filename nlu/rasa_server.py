@@ -149,7 +149,7 @@ def _fingerprint(nlu_dir: Path, locale: str) -> str:
     digest = hashlib.sha256(RASA_VERSION.encode())
     digest.update(config_file(nlu_dir, locale).read_bytes())
     digest.update((nlu_dir / "domain.yml").read_bytes())
-    digest.update(fingerprint(nlu_dir / "data" / locale).encode())
+    digest.update(fingerprint(nlu_dir / "training" / locale).encode())
     return digest.hexdigest()
 
 
@@ -185,7 +185,7 @@ def train(
             "--config",
             str(config_file(nlu_dir, locale)),
             "--nlu",
-            str(nlu_dir / "data" / locale),
+            str(nlu_dir / "training" / locale),
             "--domain",
             str(nlu_dir / "domain.yml"),
             "--out",
@@ -217,7 +217,7 @@ def validate(rasa_env: RasaEnv, nlu_dir: Path, locale: str) -> subprocess.Comple
             "data",
             "validate",
             "--data",
-            str(nlu_dir / "data" / locale),
+            str(nlu_dir / "training" / locale),
             "--domain",
             str(nlu_dir / "domain.yml"),
             "--config",

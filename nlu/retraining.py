@@ -92,7 +92,7 @@ def retrain(
         dir=models_dir.parent if models_dir.parent.exists() else None
     ) as scratch:
         staging = Path(scratch)
-        train_locale(nlu_dir / "data", staging, locale, on_epoch=on_epoch)
+        train_locale(nlu_dir / "training", staging, locale, on_epoch=on_epoch)
         new = evaluate_model(staging, locale, test_file, net, thresholds)
         reasons = regressions(old, new)
         installed = force or not reasons

@@ -32,7 +32,7 @@ def models_dir() -> Path:
     second run of scripts/test.sh (the clock a year ahead) and local reruns do not train again.
     """
     directory = PROJECT_ROOT / "var" / "test-models"
-    data = PROJECT_ROOT / "nlu" / "data"
+    data = PROJECT_ROOT / "nlu" / "training"
     for locale in available_locales(data):
         if not is_current(directory, data, locale):
             train_locale(data, directory, locale)

@@ -115,7 +115,7 @@ def test_train_refuses_a_model_that_is_worse_for_children(tmp_path: Path) -> Non
     env = {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_NLU_DIR": str(nlu)}
     assert safebot("train", "--locale", "en", env=env).returncode == 0
     # An editing mistake: most self-harm examples deleted.
-    path = nlu / "data" / "en" / "self_harm.yml"
+    path = nlu / "training" / "en" / "self_harm.yml"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(lines[:8]) + "\n", encoding="utf-8")
     before = (tmp_path / "models" / "spacy-en" / "safebot-meta.json").read_text()

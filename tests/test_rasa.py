@@ -114,7 +114,7 @@ def test_missing_python310_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_pat
         rasa_server.find_python310()
 
 
-@pytest.mark.parametrize("locale", available_locales(PROJECT_ROOT / "nlu" / "data"))
+@pytest.mark.parametrize("locale", available_locales(PROJECT_ROOT / "nlu" / "training"))
 def test_rasa_data_validate_passes(rasa_env: rasa_server.RasaEnv, locale: str) -> None:
     result = rasa_server.validate(rasa_env, PROJECT_ROOT / "nlu", locale)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -10,7 +10,7 @@ from bot.settings import PROJECT_ROOT
 from nlu.intents import INTENTS
 from nlu.training_data import TrainingDataError, counts, read_nlu_dir, read_nlu_file
 
-DATA = PROJECT_ROOT / "nlu" / "data"
+DATA = PROJECT_ROOT / "nlu" / "training"
 
 
 def test_every_intent_has_at_least_40_english_examples() -> None:

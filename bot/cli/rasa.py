@@ -28,7 +28,7 @@ def setup(settings: Settings) -> int:
 
 
 def train(settings: Settings, *, locale: str | None = None, force: bool = False) -> int:
-    """Train one Rasa NLU model per locale from nlu/data (sets Rasa up first if needed)."""
+    """Train one Rasa NLU model per locale from nlu/training (sets Rasa up first if needed)."""
     from nlu import rasa_server
 
     try:
