@@ -90,7 +90,7 @@ def understanding_for(
 def quality(
     understanding: Understanding, locale: str, settings: Settings, engine: str
 ) -> dict[str, float]:
-    examples = read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
+    examples = read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")
     ev = asyncio.run(evaluate(understanding, examples, locale, engine=engine))
     return {
         "macro_f1": ev.macro_f1,
@@ -109,9 +109,7 @@ def bench_spacy(
         report = train_locale(settings.nlu_data_dir, models_dir, locale)
         classifier = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
         understanding = understanding_for(classifier, net, locale, settings, models_dir)
-        texts = [
-            e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
-        ]
+        texts = [e.text for e in read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")]
         timings = []
         for _ in range(REPEATS):
             for text in texts:
@@ -151,7 +149,7 @@ def bench_rasa(
         try:
             rasa_server.wait_ready(url, process=process, timeout=300)
             texts = [
-                e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
+                e.text for e in read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")
             ]
             timings = []
             with httpx.Client(timeout=30) as client:
@@ -226,7 +224,7 @@ def main() -> None:
             f"# Classifier benchmark\n\nMeasured {dt.date.today().isoformat()} on {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, by "
             "`python benchmarks/compare_engines.py --write`.\n\n"
-            "Quality is on the held-out `nlu/tests/<locale>/test_nlu.yml` files, through the same "
+            "Quality is on the held-out `nlu/testsets/<locale>/test_nlu.yml` files, through the same "
             "decision rules as the bot (crisis net, self-harm floor, escalation floor, clarifying "
             "question; a clarifying question counts as a miss for macro-F1). Latency is one "
             "message, in process for spaCy and over HTTP for Rasa. Memory is the resident set size "

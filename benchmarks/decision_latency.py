@@ -56,7 +56,7 @@ async def main() -> None:
     )
     every: list[float] = []
     for locale in locales:
-        tests = settings.nlu_dir / "tests" / locale
+        tests = settings.nlu_testsets_dir / locale
         texts = [e.text for e in read_nlu_file(tests / "test_nlu.yml")]
         for path in sorted(tests.glob("crisis_*.yml")):
             texts += [c.text for c in read_crisis_file(path)]

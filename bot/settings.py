@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     @property
     def nlu_testsets_dir(self) -> Path:
         """Held-out test sets, one folder per locale; never trained on."""
-        return self.nlu_dir / "tests"
+        return self.nlu_dir / "testsets"
 
     @property
     def rasa_venv(self) -> Path:

@@ -83,7 +83,7 @@ def retrain(
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> Comparison:
     """Train a candidate, compare it with the model in service, install it unless it is worse."""
-    test_file = nlu_dir / "tests" / locale / "test_nlu.yml"
+    test_file = nlu_dir / "testsets" / locale / "test_nlu.yml"
     current = model_path(models_dir, locale)
     old = None
     if read_meta(current) is not None and test_file.is_file():

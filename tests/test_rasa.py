@@ -121,7 +121,7 @@ def test_rasa_data_validate_passes(rasa_env: rasa_server.RasaEnv, locale: str) -
 
 
 async def test_rasa_classifies_the_test_file(rasa_url: str) -> None:
-    examples = read_nlu_file(PROJECT_ROOT / "nlu" / "tests" / "en" / "test_nlu.yml")
+    examples = read_nlu_file(PROJECT_ROOT / "nlu" / "testsets" / "en" / "test_nlu.yml")
     classifier = RasaClassifier({"en": rasa_url}, timeout_seconds=10)
     try:
         results = [await classifier.classify(e.text, "en") for e in examples]

@@ -233,7 +233,7 @@ def register(sub: Any) -> None:
 
     parser = sub.add_parser("evaluate", help=evaluate.__doc__)
     parser.add_argument(
-        "files", nargs="*", help="test files (default: nlu/tests/<locale>/test_nlu.yml)"
+        "files", nargs="*", help="test files (default: nlu/testsets/<locale>/test_nlu.yml)"
     )
     parser.add_argument("--engine", choices=["spacy", "rasa"], default="spacy")
     parser.add_argument("--locale", default=None)
@@ -243,6 +243,6 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--crisis",
         action="store_true",
-        help="also the crisis test files (nlu/tests/<locale>/crisis_*.yml)",
+        help="also the crisis test files (nlu/testsets/<locale>/crisis_*.yml)",
     )
     parser.set_defaults(func=_evaluate)
