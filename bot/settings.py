@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     @property
     def crisis_rules_dir(self) -> Path:
         """The crisis safety-net rules, one file per locale."""
-        return self.nlu_dir / "crisis"
+        return self.nlu_dir / "crisis_rules"
 
     # -- reviewers' statistics --
     # Any figure computed from fewer distinct children than this is shown as "<k".

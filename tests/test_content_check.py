@@ -16,7 +16,7 @@ from bot.settings import PROJECT_ROOT
 pytestmark = pytest.mark.time_sensitive
 
 CONTENT = PROJECT_ROOT / "content"
-RULES = PROJECT_ROOT / "nlu" / "crisis"
+RULES = PROJECT_ROOT / "nlu" / "crisis_rules"
 
 
 def test_the_shipped_content_has_no_errors() -> None:

@@ -11,7 +11,7 @@ from bot.settings import PROJECT_ROOT
 from nlu.crisis import CrisisNet, RuleKind
 from nlu.normalize import normalize
 
-RULES = PROJECT_ROOT / "nlu" / "crisis"
+RULES = PROJECT_ROOT / "nlu" / "crisis_rules"
 NET = CrisisNet.from_dir(RULES)
 CRISIS_EXAMPLES = [
     (locale, rule.id, example)
