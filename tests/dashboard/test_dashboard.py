@@ -27,9 +27,8 @@ from bot.dashboard.charts import Bar, Series, bar_chart, line_chart
 from bot.reviewers import add_reviewer
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import make_engine, session_factory, upgrade
-
-from .test_cli import safebot
-from .test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
+from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
+from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive

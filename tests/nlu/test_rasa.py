@@ -22,8 +22,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from nlu import rasa_server
 from nlu.rasa_classifier import FALLBACK_ENGINE, RasaClassifier, RasaUnavailable
 from nlu.training_data import available_locales, read_nlu_file
-
-from .conftest import TEST_KEY, make_settings
+from tests.conftest import TEST_KEY, make_settings
 
 #: Measured 0.90-0.93 on the English test file with the pipeline in nlu/config.yml.
 MIN_RASA_ACCURACY = 0.80

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.pseudonym import Pseudonymizer
-
-from .conftest import TEST_KEY
-from .support.botapi import (
+from tests.conftest import TEST_KEY
+from tests.support.botapi import (
     BotApiStandIn,
     button_press,
     edited_message,

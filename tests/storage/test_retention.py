@@ -21,10 +21,9 @@ from bot.stats import stats_table
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import Event, ProfileRow
 from bot.storage.retention import purge
-
-from .conftest import TEST_KEY
-from .test_cli import safebot
-from .test_stats import event
+from tests.conftest import TEST_KEY
+from tests.stats.test_stats import event
+from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive

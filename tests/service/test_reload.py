@@ -17,10 +17,9 @@ from bot.engine.messages import Incoming
 from bot.service.reloader import Reloader
 from bot.service.runtime import build_runtime
 from bot.settings import PROJECT_ROOT
-
-from .conftest import TEST_KEY, make_settings
-from .support.botapi import BotApiStandIn, private_message
-from .test_content_check import set_text
+from tests.conftest import TEST_KEY, make_settings
+from tests.content.test_content_check import set_text
+from tests.support.botapi import BotApiStandIn, private_message
 
 
 def thanks_text(content_dir: Path) -> Path:

@@ -5,27 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
-
-
-def safebot(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-        cwd=PROJECT_ROOT,
-    )
+from tests.support.cli import safebot
 
 
 def test_classify_writes_one_json_object_per_line(tmp_path: Path, models_dir: Path) -> None:
@@ -74,8 +58,12 @@ def test_content_check_exit_codes(tmp_path: Path) -> None:
 
 def test_stats_suppresses_small_counts(tmp_path: Path) -> None:
     from bot.storage.database import make_engine, upgrade
-
-    from .test_stats import COMPLEMENT_HIDDEN, check_rows, parse_table, seed_complement_case
+    from tests.stats.test_stats import (
+        COMPLEMENT_HIDDEN,
+        check_rows,
+        parse_table,
+        seed_complement_case,
+    )
 
     engine = make_engine(f"sqlite:///{tmp_path / 'safebot.sqlite3'}")
     upgrade(engine)

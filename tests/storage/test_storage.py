@@ -18,8 +18,7 @@ from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.models import Event
 from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.records import EventRecord, Profile
-
-from .conftest import TEST_KEY, make_settings
+from tests.conftest import TEST_KEY, make_settings
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive

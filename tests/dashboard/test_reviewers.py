@@ -23,8 +23,7 @@ from bot.reviewers import (
 )
 from bot.storage.database import make_engine, session_factory
 from bot.storage.models import LoginAttempt, ReviewerSession
-
-from .test_cli import safebot
+from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive
