@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from bot.settings import PROJECT_ROOT
 from tests.conftest import TEST_KEY, make_settings
 from tests.content.test_content_check import set_text
 from tests.support.botapi import BotApiStandIn, private_message
+from tests.support.waiting import wait_until
 
 
 def thanks_text(content_dir: Path) -> Path:
@@ -51,6 +51,10 @@ async def test_good_edit_is_served_and_bad_edit_is_not(
         assert "content/en/answers/thanks.yml, line 2: the file could not be read" in caplog.text
     finally:
         await runtime.aclose()
+
+
+def logs(tmp_path: Path) -> str:
+    return (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
 
 
 def start_bot(
@@ -91,14 +95,14 @@ def test_running_bot_publishes_without_restart(tmp_path: Path, models_dir: Path)
     try:
         api.wait_for(1, method="getUpdates", timeout=90)
         set_text(thanks_text(content), "Happy to help, any time. 💙")
-        time.sleep(1.5)
+        wait_until(lambda: "content published" in logs(tmp_path), what="the watcher publishing")
         api.push(private_message(77, "thank you so much!!"))
         reply = api.wait_for(1, chat_id=77)[0].params["text"]
         assert "Happy to help, any time." in reply
 
         # A broken edit while the bot runs: it keeps serving the last good content.
         thanks_text(content).write_text("id: thanks\ntext: |\n  <b>unclosed\n", encoding="utf-8")
-        time.sleep(1.5)
+        wait_until(lambda: "content NOT published" in logs(tmp_path), what="the watcher refusing")
         api.push(private_message(77, "thanks again"))
         reply = api.wait_for(2, chat_id=77)[1].params["text"]
         assert "Happy to help, any time." in reply
@@ -119,11 +123,10 @@ def test_sighup_publishes_at_once(tmp_path: Path, models_dir: Path) -> None:
     try:
         api.wait_for(1, method="getUpdates", timeout=90)
         set_text(thanks_text(content), "You're welcome, take care.")
-        time.sleep(0.5)
         api.push(private_message(78, "thanks"))
         assert "You're welcome, take care." not in api.wait_for(1, chat_id=78)[0].params["text"]
         process.send_signal(signal.SIGHUP)
-        time.sleep(1.0)
+        wait_until(lambda: "content published" in logs(tmp_path), what="SIGHUP publishing")
         api.push(private_message(78, "thank you"))
         assert "You're welcome, take care." in api.wait_for(2, chat_id=78)[1].params["text"]
     finally:
