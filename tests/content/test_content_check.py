@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import load_content
+from bot.content import Emergency, Helpline, load_content
 from bot.content.checks import check_all
 from bot.settings import PROJECT_ROOT
 
@@ -33,7 +33,8 @@ def test_every_fact_has_a_source_date_and_mark() -> None:
     content, _ = load_content(CONTENT)
     assert content is not None
     for country in content.countries.values():
-        for fact in (*country.helplines, country.emergency):
+        facts: tuple[Helpline | Emergency, ...] = (*country.helplines, country.emergency)
+        for fact in facts:
             assert fact.provenance.source, fact
             assert fact.provenance.checked_on.year >= 2026, fact
 

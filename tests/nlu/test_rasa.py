@@ -95,7 +95,9 @@ async def test_one_rasa_model_per_locale_selected_by_locale(
         await service.handle("t", 13, Incoming.message("мене цькують у школі", "uk"))
         await service.events.flush()
         with runtime.database.connect() as connection:
-            rows = dict(connection.exec_driver_sql("select locale, engine from events").all())
+            rows: dict[str, str] = dict(
+                connection.exec_driver_sql("select locale, engine from events").all()
+            )
         assert rows == {"ru": "rasa", "en": "rasa", "uk": "spacy"}
     finally:
         await runtime.aclose()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from bot.pseudonym import Pseudonymizer
 from tests.conftest import TEST_KEY
 from tests.support.botapi import (
     BotApiStandIn,
+    Call,
     button_press,
     edited_message,
     group_message,
@@ -75,7 +77,7 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> I
         api.stop()
 
 
-def texts(calls: list) -> list[str]:  # type: ignore[type-arg]
+def texts(calls: list[Call]) -> list[str]:
     return [c.params["text"] for c in calls]
 
 
@@ -120,7 +122,7 @@ def test_a_crisis_stays_open_across_okay_taps_never_mind_bye_and_start(
     api, chat = running_bot.api, 1004
     sent = 0
 
-    def step(update: dict, replies: int = 1) -> list[str]:  # type: ignore[type-arg]
+    def step(update: dict[str, Any], replies: int = 1) -> list[str]:
         nonlocal sent
         api.push(update)
         sent += replies
