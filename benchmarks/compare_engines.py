@@ -34,8 +34,9 @@ from nlu import rasa_server  # noqa: E402
 from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
 from nlu.evaluation import evaluate  # noqa: E402
+from nlu.loading import load_understanding  # noqa: E402
 from nlu.rasa_classifier import RasaClassifier, result_from_parse  # noqa: E402
-from nlu.spacy_classifier import SpacyClassifier, load_risk_model, train_locale  # noqa: E402
+from nlu.spacy_classifier import SpacyClassifier, train_locale  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
 from nlu.understanding import Understanding  # noqa: E402
 
@@ -83,8 +84,9 @@ def understanding_for(
     classifier: Classifier, net: CrisisNet, locale: str, settings: Settings, risk_dir: Path
 ) -> Understanding:
     """The bot's whole decision path around one classifier, with the embedded risk model."""
-    risk = load_risk_model(risk_dir, [locale], default_locale=locale)
-    return Understanding.of(settings, net=net, classifier=classifier, risk=risk)
+    return load_understanding(
+        settings, classifier, [locale], net=net, models_dir=risk_dir, default_locale=locale
+    )
 
 
 def quality(

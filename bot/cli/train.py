@@ -16,13 +16,11 @@ def train(settings: Settings, *, locale: str | None = None, force: bool = False)
     from nlu.retraining import format_comparison, retrain
     from nlu.spacy_classifier import DEFAULT_EPOCHS
     from nlu.training_data import available_locales
-    from nlu.understanding import thresholds_of
 
     locales = [locale] if locale else available_locales(settings.nlu_data_dir)
     if not locales:
         raise CliError(f"No training data in {settings.nlu_data_dir}")
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    thresholds = thresholds_of(settings)
     progress = progress_bars()
     refused = False
     for each in locales:
@@ -35,7 +33,7 @@ def train(settings: Settings, *, locale: str | None = None, force: bool = False)
             settings.models_dir,
             each,
             net,
-            thresholds,
+            settings,
             force=force,
             on_epoch=on_epoch,
         )
