@@ -53,7 +53,7 @@ async def test_good_edit_is_served_and_bad_edit_is_not(
         await runtime.aclose()
 
 
-def logs(tmp_path: Path) -> str:
+def bot_log(tmp_path: Path) -> str:
     return (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
 
 
@@ -95,14 +95,22 @@ def test_running_bot_publishes_without_restart(tmp_path: Path, models_dir: Path)
     try:
         api.wait_for(1, method="getUpdates", timeout=90)
         set_text(thanks_text(content), "Happy to help, any time. 💙")
-        wait_until(lambda: "content published" in logs(tmp_path), what="the watcher publishing")
+        wait_until(
+            lambda: "content published" in bot_log(tmp_path),
+            what="the watcher publishing",
+            timeout=90,
+        )
         api.push(private_message(77, "thank you so much!!"))
         reply = api.wait_for(1, chat_id=77)[0].params["text"]
         assert "Happy to help, any time." in reply
 
         # A broken edit while the bot runs: it keeps serving the last good content.
         thanks_text(content).write_text("id: thanks\ntext: |\n  <b>unclosed\n", encoding="utf-8")
-        wait_until(lambda: "content NOT published" in logs(tmp_path), what="the watcher refusing")
+        wait_until(
+            lambda: "content NOT published" in bot_log(tmp_path),
+            what="the watcher refusing",
+            timeout=90,
+        )
         api.push(private_message(77, "thanks again"))
         reply = api.wait_for(2, chat_id=77)[1].params["text"]
         assert "Happy to help, any time." in reply
@@ -126,7 +134,9 @@ def test_sighup_publishes_at_once(tmp_path: Path, models_dir: Path) -> None:
         api.push(private_message(78, "thanks"))
         assert "You're welcome, take care." not in api.wait_for(1, chat_id=78)[0].params["text"]
         process.send_signal(signal.SIGHUP)
-        wait_until(lambda: "content published" in logs(tmp_path), what="SIGHUP publishing")
+        wait_until(
+            lambda: "content published" in bot_log(tmp_path), what="SIGHUP publishing", timeout=90
+        )
         api.push(private_message(78, "thank you"))
         assert "You're welcome, take care." in api.wait_for(2, chat_id=78)[1].params["text"]
     finally:
