@@ -34,8 +34,9 @@ from nlu import rasa_server  # noqa: E402
 from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
 from nlu.evaluation import evaluate  # noqa: E402
+from nlu.loading import load_understanding  # noqa: E402
 from nlu.rasa_classifier import RasaClassifier, result_from_parse  # noqa: E402
-from nlu.spacy_classifier import SpacyClassifier, load_risk_model, train_locale  # noqa: E402
+from nlu.spacy_classifier import SpacyClassifier, train_locale  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
 from nlu.understanding import Understanding  # noqa: E402
 
@@ -61,11 +62,11 @@ def bot_memory_mb(models_dir: Path) -> float:
         "import os, asyncio\n"
         "from pydantic import SecretStr\n"
         "from bot.settings import Settings\n"
-        "from bot.runtime import build_runtime\n"
+        "from bot.service.runtime import build_runtime\n"
         f"s = Settings(models_path={str(models_dir)!r}, database_url='sqlite://')\n"
         "r = build_runtime(s, pseudonym_key=SecretStr('x'*40), migrate=True)\n"
         "async def go():\n"
-        "    from bot.messages import Incoming\n"
+        "    from bot.engine.messages import Incoming\n"
         "    await r.start()\n"
         "    for loc in ('en','ru','uk','tr'):\n"
         "        await r.service.handle('bench', 1, Incoming.message('hello', loc))\n"
@@ -83,14 +84,15 @@ def understanding_for(
     classifier: Classifier, net: CrisisNet, locale: str, settings: Settings, risk_dir: Path
 ) -> Understanding:
     """The bot's whole decision path around one classifier, with the embedded risk model."""
-    risk = load_risk_model(risk_dir, [locale], default_locale=locale)
-    return Understanding.of(settings, net=net, classifier=classifier, risk=risk)
+    return load_understanding(
+        settings, classifier, [locale], net=net, models_dir=risk_dir, default_locale=locale
+    )
 
 
 def quality(
     understanding: Understanding, locale: str, settings: Settings, engine: str
 ) -> dict[str, float]:
-    examples = read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
+    examples = read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")
     ev = asyncio.run(evaluate(understanding, examples, locale, engine=engine))
     return {
         "macro_f1": ev.macro_f1,
@@ -109,9 +111,7 @@ def bench_spacy(
         report = train_locale(settings.nlu_data_dir, models_dir, locale)
         classifier = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
         understanding = understanding_for(classifier, net, locale, settings, models_dir)
-        texts = [
-            e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
-        ]
+        texts = [e.text for e in read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")]
         timings = []
         for _ in range(REPEATS):
             for text in texts:
@@ -151,7 +151,7 @@ def bench_rasa(
         try:
             rasa_server.wait_ready(url, process=process, timeout=300)
             texts = [
-                e.text for e in read_nlu_file(settings.nlu_dir / "tests" / locale / "test_nlu.yml")
+                e.text for e in read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")
             ]
             timings = []
             with httpx.Client(timeout=30) as client:
@@ -226,7 +226,7 @@ def main() -> None:
             f"# Classifier benchmark\n\nMeasured {dt.date.today().isoformat()} on {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, by "
             "`python benchmarks/compare_engines.py --write`.\n\n"
-            "Quality is on the held-out `nlu/tests/<locale>/test_nlu.yml` files, through the same "
+            "Quality is on the held-out `nlu/testsets/<locale>/test_nlu.yml` files, through the same "
             "decision rules as the bot (crisis net, self-harm floor, escalation floor, clarifying "
             "question; a clarifying question counts as a miss for macro-F1). Latency is one "
             "message, in process for spaCy and over HTTP for Rasa. Memory is the resident set size "

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 from bot.settings import Settings  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
 from nlu.crisis_evaluation import read_crisis_file  # noqa: E402
-from nlu.spacy_classifier import SpacyClassifier, load_risk_model  # noqa: E402
+from nlu.loading import load_understanding  # noqa: E402
+from nlu.spacy_classifier import SpacyClassifier  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
-from nlu.understanding import Understanding  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -48,15 +48,12 @@ async def main() -> None:
     models = args.models or settings.models_dir
     locales = ["en", "ru", "uk", "tr"]
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    understanding = Understanding.of(
-        settings,
-        net=net,
-        classifier=SpacyClassifier.load(models, locales),
-        risk=load_risk_model(models, locales),
+    understanding = load_understanding(
+        settings, SpacyClassifier.load(models, locales), locales, net=net, models_dir=models
     )
     every: list[float] = []
     for locale in locales:
-        tests = settings.nlu_dir / "tests" / locale
+        tests = settings.nlu_testsets_dir / locale
         texts = [e.text for e in read_nlu_file(tests / "test_nlu.yml")]
         for path in sorted(tests.glob("crisis_*.yml")):
             texts += [c.text for c in read_crisis_file(path)]

@@ -30,7 +30,7 @@ THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 def labelled(settings: Settings, locale: str) -> list[tuple[str, bool]]:
     """Every held-out message of a locale with whether it must escalate."""
-    tests = settings.nlu_dir / "tests" / locale
+    tests = settings.nlu_testsets_dir / locale
     pairs = [
         (e.text, e.intent in ESCALATING_INTENTS) for e in read_nlu_file(tests / "test_nlu.yml")
     ]

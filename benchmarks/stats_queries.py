@@ -35,13 +35,13 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.dashboard.overview import DashboardData, Query  # noqa: E402
 from bot.demo_data import generate_events  # noqa: E402
-from bot.storage.database import make_engine, upgrade  # noqa: E402
-from bot.storage.stats import (  # noqa: E402
+from bot.stats import (  # noqa: E402
     Filters,
     query_grand_total,
     query_group_totals,
     stats_table,
 )
+from bot.storage.database import make_engine, upgrade  # noqa: E402
 
 REPEATS = 5
 WEEKS = 52

@@ -95,7 +95,12 @@ class Settings(BaseSettings):
     @property
     def nlu_data_dir(self) -> Path:
         """The Rasa-format training data, one folder per locale."""
-        return self.nlu_dir / "data"
+        return self.nlu_dir / "training"
+
+    @property
+    def nlu_testsets_dir(self) -> Path:
+        """Held-out test sets, one folder per locale; never trained on."""
+        return self.nlu_dir / "testsets"
 
     @property
     def rasa_venv(self) -> Path:
@@ -105,7 +110,7 @@ class Settings(BaseSettings):
     @property
     def crisis_rules_dir(self) -> Path:
         """The crisis safety-net rules, one file per locale."""
-        return self.nlu_dir / "crisis"
+        return self.nlu_dir / "crisis_rules"
 
     # -- reviewers' statistics --
     # Any figure computed from fewer distinct children than this is shown as "<k".

@@ -17,7 +17,7 @@ Each rule has a kind, which sets the urgency it gives a message:
   "cutting my fringe tonight"). It never silences a rule: it only stops the risk model and the
   topic classifier from escalating on their own.
 
-Rules live in ``nlu/crisis/<locale>.yml`` and carry their own examples and non-examples, which
+Rules live in ``nlu/crisis_rules/<locale>.yml`` and carry their own examples and non-examples, which
 the tests, ``safebot content check`` and every reload run.
 """
 

@@ -1,6 +1,6 @@
 """Crisis test sets: messages that must escalate (and how urgently) and look-alikes that must not.
 
-A crisis test file (``nlu/tests/<locale>/crisis_*.yml``) lists messages with the urgency a
+A crisis test file (``nlu/testsets/<locale>/crisis_*.yml``) lists messages with the urgency a
 person expects (``emergency``, ``crisis`` or ``none``) and a kind (``plan``, ``taken``,
 ``abuse``, ``lookalike``, ``ordinary``...). The figures that matter for children:
 

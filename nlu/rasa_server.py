@@ -12,8 +12,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,7 +149,7 @@ def _fingerprint(nlu_dir: Path, locale: str) -> str:
     digest = hashlib.sha256(RASA_VERSION.encode())
     digest.update(config_file(nlu_dir, locale).read_bytes())
     digest.update((nlu_dir / "domain.yml").read_bytes())
-    digest.update(fingerprint(nlu_dir / "data" / locale).encode())
+    digest.update(fingerprint(nlu_dir / "training" / locale).encode())
     return digest.hexdigest()
 
 
@@ -183,7 +185,7 @@ def train(
             "--config",
             str(config_file(nlu_dir, locale)),
             "--nlu",
-            str(nlu_dir / "data" / locale),
+            str(nlu_dir / "training" / locale),
             "--domain",
             str(nlu_dir / "domain.yml"),
             "--out",
@@ -215,7 +217,7 @@ def validate(rasa_env: RasaEnv, nlu_dir: Path, locale: str) -> subprocess.Comple
             "data",
             "validate",
             "--data",
-            str(nlu_dir / "data" / locale),
+            str(nlu_dir / "training" / locale),
             "--domain",
             str(nlu_dir / "domain.yml"),
             "--config",
@@ -280,3 +282,21 @@ def wait_ready(
             pass
         time.sleep(0.5)
     raise RasaSetupError(f"the Rasa server at {url} did not become ready in {timeout:.0f} s")
+
+
+def wait_while_running(processes: Sequence[subprocess.Popen[bytes]], *, poll: float = 1.0) -> None:
+    """Block while every server runs; return as soon as one of them has stopped."""
+    while all(p.poll() is None for p in processes):
+        time.sleep(poll)
+
+
+def stop(processes: Sequence[subprocess.Popen[bytes]], *, timeout: float = 15) -> None:
+    """Stop servers as Ctrl-C would, killing any that has not ended within ``timeout``."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except Exception:
+            process.kill()

@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.crisis import CrisisNet
-from nlu.decision import Thresholds
 from nlu.evaluation import Evaluation, evaluate
+from nlu.loading import UnderstandingSettings, load_understanding
 from nlu.spacy_classifier import (
     SpacyClassifier,
-    load_risk_model,
     model_path,
     read_meta,
     train_locale,
 )
 from nlu.training_data import read_nlu_file
-from nlu.understanding import Understanding
 
 #: A new model may lose at most this much macro-F1 before it needs --force.
 MAX_F1_DROP = 0.02
@@ -38,14 +36,20 @@ class Comparison:
 
 
 def evaluate_model(
-    directory: Path, locale: str, test_file: Path, net: CrisisNet, thresholds: Thresholds
+    directory: Path,
+    locale: str,
+    test_file: Path,
+    net: CrisisNet,
+    settings: UnderstandingSettings,
 ) -> Evaluation:
     """Evaluate a saved model (topic and risk) on a test file through the bot's decisions."""
-    understanding = Understanding(
+    understanding = load_understanding(
+        settings,
+        SpacyClassifier.load(directory, [locale], default_locale=locale),
+        [locale],
         net=net,
-        classifier=SpacyClassifier.load(directory, [locale], default_locale=locale),
-        risk=load_risk_model(directory, [locale], default_locale=locale),
-        thresholds=thresholds,
+        models_dir=directory,
+        default_locale=locale,
     )
     examples = read_nlu_file(test_file)
     return asyncio.run(evaluate(understanding, examples, locale, engine="spacy"))
@@ -77,23 +81,23 @@ def retrain(
     models_dir: Path,
     locale: str,
     net: CrisisNet,
-    thresholds: Thresholds,
+    settings: UnderstandingSettings,
     *,
     force: bool = False,
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> Comparison:
     """Train a candidate, compare it with the model in service, install it unless it is worse."""
-    test_file = nlu_dir / "tests" / locale / "test_nlu.yml"
+    test_file = nlu_dir / "testsets" / locale / "test_nlu.yml"
     current = model_path(models_dir, locale)
     old = None
     if read_meta(current) is not None and test_file.is_file():
-        old = evaluate_model(models_dir, locale, test_file, net, thresholds)
+        old = evaluate_model(models_dir, locale, test_file, net, settings)
     with tempfile.TemporaryDirectory(
         dir=models_dir.parent if models_dir.parent.exists() else None
     ) as scratch:
         staging = Path(scratch)
-        train_locale(nlu_dir / "data", staging, locale, on_epoch=on_epoch)
-        new = evaluate_model(staging, locale, test_file, net, thresholds)
+        train_locale(nlu_dir / "training", staging, locale, on_epoch=on_epoch)
+        new = evaluate_model(staging, locale, test_file, net, settings)
         reasons = regressions(old, new)
         installed = force or not reasons
         if installed:

@@ -1,4 +1,4 @@
-"""The embedded classifier: a spaCy text categoriser trained from ``nlu/data``."""
+"""The embedded classifier: a spaCy text categoriser trained from ``nlu/training``."""
 
 from __future__ import annotations
 

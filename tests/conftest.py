@@ -12,9 +12,10 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from bot.runtime import Runtime, build_runtime
+from bot.service.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import downgrade, make_engine, upgrade
+from bot.storage.models import Base
 from nlu.spacy_classifier import is_current, train_locale
 from nlu.training_data import available_locales
 
@@ -32,7 +33,7 @@ def models_dir() -> Path:
     second run of scripts/test.sh (the clock a year ahead) and local reruns do not train again.
     """
     directory = PROJECT_ROOT / "var" / "test-models"
-    data = PROJECT_ROOT / "nlu" / "data"
+    data = PROJECT_ROOT / "nlu" / "training"
     for locale in available_locales(data):
         if not is_current(directory, data, locale):
             train_locale(data, directory, locale)
@@ -84,17 +85,51 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database brought to the latest schema, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A SQLite database migrated once for the whole session."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('database') / 'db.sqlite3'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_database(postgres_url: str) -> Iterator[Engine]:
+    """The session's PostgreSQL database, migrated once."""
+    engine = make_engine(postgres_url)
     if "alembic_version" in inspect(engine).get_table_names():
         downgrade(engine, "base")
     upgrade(engine)
     yield engine
     downgrade(engine, "base")
     engine.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every row (and restart the ids), keeping the schema."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in tables:
+            connection.execute(table.delete())
+        if "sqlite_sequence" in inspect(connection).get_table_names():
+            connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An empty database at the latest schema, on SQLite and on PostgreSQL.
+
+    Migrated once per session; each test starts from empty tables. (Tests that take the
+    schema down themselves, as the migration tests do, get it back here.)
+    """
+    engine: Engine = request.getfixturevalue(f"{request.param}_database")
+    if "alembic_version" not in inspect(engine).get_table_names():
+        upgrade(engine)
+    empty_tables(engine)
+    yield engine
+    empty_tables(engine)

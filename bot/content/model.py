@@ -10,6 +10,8 @@ from pathlib import Path
 from bot.content.policy import Policy
 
 INTERNATIONAL = "INT"
+#: Codes people often type for a country whose ISO code is another.
+_COUNTRY_ALIASES = {"UK": "GB", "EN": "GB", "USA": "US", "UA": "UA"}
 
 
 class Escalation(StrEnum):
@@ -197,6 +199,13 @@ class LocaleContent:
         """An interface text, with ``{placeholders}`` filled in."""
         template = self.ui[key]
         return template.format(**values) if values else template
+
+    def guess_country(self, typed: str) -> str | None:
+        """The country code someone probably meant by ``typed`` ("UK", "germ"), if any."""
+        return _COUNTRY_ALIASES.get(typed.upper()) or next(
+            (code for code, name in self.country_names.items() if typed.lower() in name.lower()),
+            None,
+        )
 
 
 @dataclass(frozen=True)

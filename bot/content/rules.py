@@ -6,7 +6,7 @@ Each rule returns problems in plain words, naming the file and line an editor mu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.content.model import (
     INTERNATIONAL,
@@ -20,7 +20,7 @@ from bot.content.model import (
 from bot.content.policy import Policy
 from bot.content.readability import MEASURES as MEASURES
 from bot.content.readability import stats
-from nlu.intents import CRISIS_INTENT
+from nlu.intents import CRISIS_INTENT, ESCALATING_INTENTS, INTENTS
 
 _SENTENCE = (".", "!", "?", "\n")
 
@@ -205,6 +205,58 @@ def helplines(policy: Policy, countries: dict[str, Country], today: dt.date) -> 
                 Problem(
                     country.emergency.where,
                     f"{country.code} emergency number was last checked {age} days ago; check it again",
+                    "warning",
+                )
+            )
+    return problems
+
+
+def cross_references(
+    answers: dict[str, Answer], routes: Mapping[str, object], crc: frozenset[int]
+) -> list[Problem]:
+    """Every answer's buttons, reporting routes and CRC articles exist; serious ones escalate."""
+    problems: list[Problem] = []
+    for answer in answers.values():
+        for button in answer.buttons:
+            if button.answer not in answers:
+                problems.append(
+                    Problem(
+                        button.where,
+                        f"the button '{button.label}' points to '{button.answer}', but there is no answer with that name",
+                    )
+                )
+        for route_id in answer.reporting:
+            if route_id not in routes:
+                problems.append(
+                    Problem(
+                        answer.where,
+                        f"answer '{answer.id}' lists the reporting route '{route_id}', which is not in reporting.yml",
+                    )
+                )
+        for article in answer.crc_articles:
+            if article not in crc:
+                problems.append(
+                    Problem(
+                        answer.where,
+                        f"answer '{answer.id}' cites CRC article {article}, which is not in crc.yml",
+                    )
+                )
+        if answer.id in ESCALATING_INTENTS and answer.escalation is Escalation.NONE:
+            problems.append(
+                Problem(
+                    answer.where,
+                    f"answer '{answer.id}' is about a serious risk and must show a helpline (escalation: helpline, crisis or emergency)",
+                )
+            )
+        if (
+            answer.id in INTENTS
+            and answer.id not in ("greet", "goodbye", "thanks", "out_of_scope")
+            and not answer.crc_articles
+        ):
+            problems.append(
+                Problem(
+                    answer.where,
+                    f"answer '{answer.id}' must name the children's rights it rests on (crc_articles)",
                     "warning",
                 )
             )

@@ -19,8 +19,7 @@ from bot.dashboard.auth import COOKIE_NAME, Auth, Outcome, Policy, SignedIn
 from bot.dashboard.overview import DashboardData, Query
 from bot.dashboard.templates import environment
 from bot.settings import Settings
-from bot.storage.database import session_factory
-from bot.storage.stats import (
+from bot.stats import (
     ALL,
     COLUMN_HELP,
     COLUMNS,
@@ -30,6 +29,7 @@ from bot.storage.stats import (
     format_csv,
     suppression_rule,
 )
+from bot.storage.database import session_factory
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from bot.dashboard.charts import Bar, Series, bar_chart, line_chart
-from bot.storage.stats import (
+from bot.stats import (
     DIMENSIONS,
     MISSING,
     PERIODS,

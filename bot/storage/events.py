@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.background import BackgroundService
 from bot.clock import current_hour
-from bot.conversation import EventRecord
 from bot.storage.models import Event
+from bot.storage.records import EventRecord
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +31,23 @@ class LoggedEvent:
     country: str | None
 
 
-class EventLog:
+class EventLog(BackgroundService):
     """A bounded queue drained by one background task into the database."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, max_queue: int = 10_000) -> None:
+    task_name = "safebot-event-log"
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        max_queue: int = 10_000,
+        flush_timeout: float = 5.0,
+    ) -> None:
+        super().__init__()
         self._sessions = sessions
         self._queue: asyncio.Queue[LoggedEvent] = asyncio.Queue(maxsize=max_queue)
-        self._task: asyncio.Task[None] | None = None
+        #: How long flushing (and so stopping) waits for the queue to drain.
+        self.flush_timeout = flush_timeout
         self.dropped = 0
         self.written = 0
 
@@ -49,24 +60,15 @@ class EventLog:
             if self.dropped % 100 == 1:
                 logger.warning("event log queue is full; %d events dropped so far", self.dropped)
 
-    async def start(self) -> None:
-        """Start the background writer."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="safebot-event-log")
-
-    async def flush(self, timeout: float = 5.0) -> None:
-        """Wait (up to ``timeout``) until every queued event is written."""
+    async def flush(self) -> None:
+        """Wait (up to ``flush_timeout``) until every queued event is written."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._queue.join(), timeout)
+            await asyncio.wait_for(self._queue.join(), self.flush_timeout)
 
-    async def aclose(self, timeout: float = 5.0) -> None:
-        """Write what is queued, then stop."""
-        await self.flush(timeout)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self) -> None:
+        """Write what is queued (up to ``flush_timeout``), then stop."""
+        await self.flush()
+        await super().stop()
 
     def _write(self, batch: list[LoggedEvent]) -> None:
         hour = current_hour()

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import current_hour
-from bot.profile import Profile
 from bot.storage.models import Event, ProfileRow
+from bot.storage.records import Profile
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,0 +1,1 @@
+"""SafeBot: online-safety help for children (transports, service, engine, content, storage)."""

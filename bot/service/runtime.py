@@ -1,0 +1,181 @@
+"""Assemble the product from settings: content, safety net, classifier, storage, service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from sqlalchemy import Engine as DbEngine
+
+from bot.background import BackgroundService
+from bot.clock import Clock, system_clock
+from bot.content import Content, load_content
+from bot.engine import ConversationEngine
+from bot.pseudonym import Pseudonymizer
+from bot.service.chat import ChatService
+from bot.service.purge import DailyPurge
+from bot.service.reloader import Reloader
+from bot.settings import Settings
+from bot.storage.database import make_engine, session_factory, upgrade
+from bot.storage.events import EventLog
+from bot.storage.profiles import ProfileStore
+from nlu import language_id
+from nlu.classifier import Classifier
+from nlu.crisis import CrisisNet
+from nlu.loading import load_understanding
+from nlu.rasa_classifier import RasaClassifier, WithFallback, parse_urls
+from nlu.spacy_classifier import (
+    DEFAULT_EPOCHS,
+    SpacyClassifier,
+    is_current,
+    train_locale,
+)
+from nlu.training_data import available_locales
+
+logger = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """Something a person must fix before the bot can start; the message says what."""
+
+
+def load_checked_content(settings: Settings) -> Content:
+    """Load content, refusing to start on errors (listing each with file and line)."""
+    content, problems = load_content(settings.content_dir)
+    if content is None:
+        errors = "\n".join(f"  {p}" for p in problems if p.severity == "error")
+        raise StartupError(
+            f"The content in {settings.content_dir} has errors; fix them "
+            f"(or run `safebot content check`):\n{errors}"
+        )
+    return content
+
+
+def ensure_models(
+    settings: Settings,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[str]:
+    """Train any locale whose model is missing or older than its training data."""
+    locales = available_locales(settings.nlu_data_dir)
+    if not locales:
+        raise StartupError(f"No training data found in {settings.nlu_data_dir}")
+    for locale in locales:
+        if is_current(settings.models_dir, settings.nlu_data_dir, locale):
+            continue
+        logger.info("training the %s classifier (first start or changed data)", locale)
+        epochs = DEFAULT_EPOCHS
+
+        def on_epoch(epoch: int, _loss: float, locale: str = locale, epochs: int = epochs) -> None:
+            if progress is not None:
+                progress(locale, epoch + 1, epochs)
+
+        train_locale(
+            settings.nlu_data_dir, settings.models_dir, locale, epochs=epochs, on_epoch=on_epoch
+        )
+    if len(locales) > 1 and not language_id.is_current(settings.models_dir, settings.nlu_data_dir):
+        logger.info("training the language identifier")
+        language_id.train(settings.nlu_data_dir, settings.models_dir)
+    return locales
+
+
+def build_classifier(
+    settings: Settings, locales: list[str]
+) -> tuple[Classifier, RasaClassifier | None]:
+    """The embedded classifier, or Rasa with the embedded one as fallback when configured."""
+    embedded = SpacyClassifier.load(
+        settings.models_dir, locales, default_locale=settings.default_locale
+    )
+    if not settings.rasa_url:
+        return embedded, None
+    rasa = RasaClassifier(
+        parse_urls(settings.rasa_url), timeout_seconds=settings.rasa_timeout_seconds
+    )
+    return WithFallback(rasa, embedded), rasa
+
+
+@dataclass
+class Runtime:
+    """Everything a transport needs, built once at start-up."""
+
+    settings: Settings
+    service: ChatService
+    events: EventLog
+    database: DbEngine
+    rasa: RasaClassifier | None = None
+    reloader: Reloader | None = None
+    purge: DailyPurge | None = None
+
+    def background(self) -> list[BackgroundService]:
+        """The background services, in the order they start (and the reverse they stop in)."""
+        services: list[BackgroundService] = [self.events]
+        if self.reloader is not None:
+            services.append(self.reloader)
+        if self.purge is not None:
+            services.append(self.purge)
+        return services
+
+    async def start(self) -> None:
+        """Start background work: the event log writer, the content/model watcher, the purge."""
+        self.reloader = Reloader(
+            self.service.engine, self.settings, interval=self.settings.reload_seconds
+        )
+        self.purge = DailyPurge.from_settings(self.database, self.settings)
+        for service in self.background():
+            if service is not self.reloader or self.settings.reload_seconds > 0:
+                await service.start()
+
+    async def aclose(self) -> None:
+        """Stop watching and purging, flush the event log and release the database."""
+        for service in reversed(self.background()):
+            await service.stop()
+        if self.rasa is not None:
+            await self.rasa.aclose()
+        self.database.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    pseudonym_key: SecretStr,
+    progress: Callable[[str, int, int], None] | None = None,
+    migrate: bool = True,
+    clock: Clock = system_clock,
+) -> Runtime:
+    """Build the runtime; raises :class:`StartupError` with a plain message on problems."""
+    content = load_checked_content(settings)
+    net = CrisisNet.from_dir(settings.crisis_rules_dir)
+    locales = ensure_models(settings, progress=progress)
+    classifier, rasa = build_classifier(settings, locales)
+    database = make_engine(
+        settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds
+    )
+    if migrate:
+        try:
+            upgrade(database)
+        except Exception as error:
+            raise StartupError(
+                f"Could not prepare the database ({type(error).__name__}). Check "
+                "SAFEBOT_DATABASE_URL and that the database server is running."
+            ) from None
+    sessions = session_factory(database)
+    identifier = (
+        language_id.LanguageIdentifier.load(settings.models_dir) if len(locales) > 1 else None
+    )
+    engine = ConversationEngine(
+        content=content,
+        understanding=load_understanding(settings, classifier, locales, net=net),
+        settings=settings,
+        language_id=identifier,
+        clock=clock,
+    )
+    events = EventLog(sessions, max_queue=settings.event_queue_size)
+    service = ChatService(
+        engine=engine,
+        profiles=ProfileStore(sessions, timeout_seconds=settings.db_timeout_seconds),
+        events=events,
+        pseudonymize=Pseudonymizer(pseudonym_key),
+    )
+    return Runtime(settings=settings, service=service, events=events, database=database, rasa=rasa)

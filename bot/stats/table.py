@@ -1,0 +1,153 @@
+"""The shape of the reviewers' statistics: filters, figures, entries and tables.
+
+Every figure belongs to an *entry* of a table: one period × one group (a *cell*), a period's
+total over all groups, a group's total over the whole range, or the grand total. An entry's
+population is the number of distinct children (pseudonyms) behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PERIODS: tuple[str, ...] = ("week", "month")
+DIMENSIONS: tuple[str, ...] = ("intent", "locale", "country")
+FORMATS: tuple[str, ...] = ("table", "csv", "json")
+#: The label of a total over all periods or all groups.
+ALL = "(all)"
+#: The label of events without a value in the grouping column (e.g. commands have no intent).
+MISSING = {"intent": "(none)", "locale": "(unknown)", "country": "(unknown)"}
+#: The columns of every output, in order.
+COLUMNS: tuple[str, ...] = (
+    "period",
+    "group",
+    "messages",
+    "users",
+    "escalation_rate",
+    "crisis_net_rate",
+    "clarification_rate",
+    "helpfulness_rate",
+    "rasa_fallbacks",
+)
+#: What each column means, for the dashboard, the README and ``--format json``.
+COLUMN_HELP: dict[str, str] = {
+    "messages": "messages handled (feedback answers not counted)",
+    "users": "distinct children (pseudonyms)",
+    "escalation_rate": "% of messages whose answer showed a helpline or the crisis answer",
+    "crisis_net_rate": "% of messages caught by the crisis safety net",
+    "clarification_rate": "% of written messages answered with topic buttons (low confidence)",
+    "helpfulness_rate": "% of 👍 among the 'did this help?' answers",
+    "rasa_fallbacks": "messages the embedded classifier answered because Rasa did not",
+}
+
+
+def suppression_rule(k: int) -> str:
+    """The suppression rule in plain words, as shown on every output."""
+    return (
+        f"Figures computed from fewer than {k} distinct children are shown as <{k}, rates "
+        f"included. When a total is shown and only one entry of its row or column would be "
+        f"hidden, the next smallest entry is hidden too (and so on), so that no hidden figure "
+        f"can be worked out by subtracting shown figures from totals. A helpfulness rate also "
+        f"needs {k} children who answered 'did this help?'."
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which events count: a date range (``until`` included), a locale and a country."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    locale: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The raw aggregates of one entry, as the database returns them."""
+
+    users: int = 0
+    messages: int = 0
+    escalations: int = 0
+    crisis_net: int = 0
+    text_messages: int = 0
+    clarified: int = 0
+    fallbacks: int = 0
+    feedback: int = 0
+    helpful: int = 0
+    feedback_users: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a table; ``None`` for period or group means all of them."""
+
+    period: dt.date | None
+    group: str | None
+    figures: Figures
+    suppressed: bool
+    helpfulness_shown: bool
+
+    @property
+    def is_total(self) -> bool:
+        """Whether this entry is a total over periods or groups."""
+        return self.period is None or self.group is None
+
+    def values(self, k: int) -> dict[str, Any]:
+        """The entry as shown: numbers, ``None`` where a rate has no denominator, or ``"<k"``."""
+        hidden = f"<{k}"
+        f = self.figures
+        row: dict[str, Any] = {
+            "period": self.period.isoformat() if self.period else ALL,
+            "group": self.group if self.group is not None else ALL,
+        }
+        if self.suppressed:
+            row.update({name: hidden for name in COLUMNS[2:]})
+            return row
+        row.update(
+            messages=f.messages,
+            users=f.users,
+            escalation_rate=_rate(f.escalations, f.messages),
+            crisis_net_rate=_rate(f.crisis_net, f.messages),
+            clarification_rate=_rate(f.clarified, f.text_messages),
+            helpfulness_rate=_rate(f.helpful, f.feedback) if self.helpfulness_shown else hidden,
+            rasa_fallbacks=f.fallbacks,
+        )
+        return row
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class StatsTable:
+    """Figures per period × group, with period totals, group totals and the grand total."""
+
+    period: str
+    by: str
+    filters: Filters
+    k: int
+    periods: tuple[dt.date, ...]
+    groups: tuple[str, ...]
+    cells: Mapping[tuple[dt.date, str], Entry]
+    period_totals: Mapping[dt.date, Entry]
+    group_totals: Mapping[str, Entry]
+    total: Entry
+    notes: tuple[str, ...] = field(default=())
+
+    def entries(self) -> list[Entry]:
+        """Every entry in reading order: each period's cells then its total; then the range."""
+        ordered: list[Entry] = []
+        for period in self.periods:
+            ordered += [self.cells[(period, g)] for g in self.groups if (period, g) in self.cells]
+            ordered.append(self.period_totals[period])
+        ordered += [self.group_totals[g] for g in self.groups]
+        ordered.append(self.total)
+        return ordered
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every entry as shown to reviewers."""
+        return [entry.values(self.k) for entry in self.entries()]

@@ -1,0 +1,1 @@
+"""Transports: Telegram and the console translate to ``Incoming`` and from ``Reply``; no rules."""

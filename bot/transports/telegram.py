@@ -1,0 +1,203 @@
+"""The Telegram transport: updates become :class:`Incoming`, replies go back. No rules here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import traceback
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.engine import Incoming, Reply
+from bot.service.chat import ChatService
+from bot.service.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+_RUNTIME = "runtime"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+_PRIVATE = filters.ChatType.PRIVATE
+_MESSAGES = filters.UpdateType.MESSAGES  # new and edited messages
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
+    runtime: Runtime = context.bot_data[_RUNTIME]
+    return runtime.service
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(b.label, url=b.url)
+            if b.url
+            else InlineKeyboardButton(b.label, callback_data=b.action)
+            for b in row
+        ]
+        for row in reply.buttons
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
+    for reply in replies:
+        await context.bot.send_message(
+            chat_id,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_markup(reply),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+
+async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: Incoming) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    replies = await _service(context).handle(PLATFORM, user.id, incoming)
+    await _send(context, chat.id, replies)
+
+
+def _language(update: Update) -> str | None:
+    return update.effective_user.language_code if update.effective_user else None
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message (new or edited) in a private chat."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    await _handle(update, context, Incoming.message(message.text, _language(update)))
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A slash command in a private chat."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split()[0][1:].split("@")[0].lower()
+    await _handle(update, context, Incoming.command(name, _language(update)))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press on an inline button."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE or not isinstance(query.data, str):
+        return
+    await _handle(update, context, Incoming.button(query.data, _language(update)))
+
+
+def _media_kind(message: Message) -> str:
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "document",
+        "animation",
+        "location",
+        "contact",
+        "poll",
+    ):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files...: a kind reply; nothing is downloaded."""
+    message = update.effective_message
+    if message is None:
+        return
+    await _handle(update, context, Incoming.media(_media_kind(message), _language(update)))
+
+
+async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anything addressed to us in a group: we only talk privately. Nothing is logged."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    notice = _service(context).notice("group_only", _language(update))
+    await context.bot.send_message(chat.id, notice.text, parse_mode=ParseMode.HTML)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure without its message (it could quote data), then say sorry kindly."""
+    error = context.error
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    logger.error("update failed with %s\n%s", type(error).__name__, frames)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != update.effective_chat.PRIVATE:
+        return
+    try:
+        reply = _service(context).notice("error", _language(update), talk=True)
+        await _send(context, update.effective_chat.id, [reply])
+    except Exception as second:  # never let the error handler raise
+        logger.error("could not send the error reply (%s)", type(second).__name__)
+
+
+async def _post_init(application: Application) -> None:
+    runtime: Runtime = application.bot_data[_RUNTIME]
+    await runtime.start()
+    reloader = runtime.reloader
+    if reloader is not None:
+        # `kill -HUP <pid>` publishes checked content at once, without waiting for the watcher.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_content)
+    default = runtime.settings.default_locale
+    for code, menu in runtime.service.command_menus().items():
+        commands = [BotCommand(name, description) for name, description in menu]
+        await application.bot.set_my_commands(commands, language_code=code)
+        if code == default:
+            await application.bot.set_my_commands(commands)
+
+
+async def _post_shutdown(application: Application) -> None:
+    runtime: Runtime = application.bot_data[_RUNTIME]
+    await runtime.aclose()
+
+
+def build_application(runtime: Runtime, *, token: str, base_url: str | None = None) -> Application:
+    """The python-telegram-bot Application, wired to the runtime."""
+    builder = ApplicationBuilder().token(token).post_init(_post_init).post_shutdown(_post_shutdown)
+    if base_url:
+        builder = builder.base_url(base_url)
+    application = builder.build()
+    application.bot_data[_RUNTIME] = runtime
+    application.add_handler(MessageHandler(_PRIVATE & _MESSAGES & filters.COMMAND, on_command))
+    application.add_handler(
+        MessageHandler(_PRIVATE & _MESSAGES & filters.TEXT & ~filters.COMMAND, on_text)
+    )
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(_PRIVATE & _MESSAGES & ~filters.TEXT, on_media))
+    application.add_handler(
+        MessageHandler(~_PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, on_group)
+    )
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,62 @@
+"""Build the one :class:`~nlu.understanding.Understanding` from saved rules and models.
+
+The bot, ``safebot classify``, ``safebot evaluate``, retraining and the benchmarks all build it
+here, so the crisis net, the risk model, the thresholds and the length limits are wired alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from nlu.classifier import Classifier
+from nlu.crisis import CrisisNet
+from nlu.spacy_classifier import load_risk_model
+from nlu.understanding import Understanding
+
+
+class UnderstandingSettings(Protocol):
+    """What building an understanding reads from ``bot.settings.Settings``."""
+
+    clarify_below: float
+    self_harm_floor: float
+    escalate_mass_floor: float
+    risk_escalate_at: float
+    risk_ask_at: float
+    topic_sure_at: float
+    max_classify_chars: int
+    default_locale: str
+
+    @property
+    def crisis_rules_dir(self) -> Path:
+        """The crisis rules, one file per locale."""
+        ...
+
+    @property
+    def models_dir(self) -> Path:
+        """The saved models."""
+        ...
+
+
+def load_understanding(
+    settings: UnderstandingSettings,
+    classifier: Classifier,
+    locales: Iterable[str],
+    *,
+    net: CrisisNet | None = None,
+    models_dir: Path | None = None,
+    default_locale: str | None = None,
+) -> Understanding:
+    """The crisis net, the saved risk models and ``classifier``, with the settings' thresholds."""
+    risk = load_risk_model(
+        models_dir or settings.models_dir,
+        locales,
+        default_locale=default_locale or settings.default_locale,
+    )
+    return Understanding.of(
+        settings,
+        net=net if net is not None else CrisisNet.from_dir(settings.crisis_rules_dir),
+        classifier=classifier,
+        risk=risk,
+    )

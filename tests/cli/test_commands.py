@@ -1,0 +1,63 @@
+"""The command functions called directly, without a process (the way ``spacy/cli`` is tested)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, content, stats
+from bot.cli.common import CliError
+from bot.settings import PROJECT_ROOT, Settings
+
+
+def test_every_command_group_is_registered() -> None:
+    actions = build_parser()._actions
+    commands = next(a for a in actions if isinstance(a, argparse._SubParsersAction))
+    assert list(commands.choices) == [
+        "chat",
+        "run",
+        "train",
+        "classify",
+        "evaluate",
+        "rasa",
+        "content",
+        "stats",
+        "purge",
+        "rotate-key",
+        "reviewer",
+        "dashboard",
+        "demo-data",
+    ]
+
+
+def test_content_check_returns_the_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert content.check(settings) == 0
+    assert "Content OK" in capsys.readouterr().out
+    broken = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", broken)
+    (broken / "en" / "answers" / "self_harm.yml").unlink()
+    assert content.check(settings, directory=broken) == 1
+    assert "'en' has no answer for 'self_harm'" in capsys.readouterr().out
+
+
+def test_preview_guesses_the_country_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(CliError, match="Did you mean GB"):
+        content.preview(settings, "grooming", country="uk")
+    assert content.preview(settings, "grooming", country="GB") == 0
+    assert capsys.readouterr().out.startswith("--- grooming / en / ")
+
+
+def test_stats_refuses_a_range_that_ends_before_it_starts(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(CliError, match="--since must not be after --until"):
+        stats.stats(settings, since=dt.date(2026, 2, 1), until=dt.date(2026, 1, 1))

@@ -1,0 +1,316 @@
+"""``safebot content check``: the real content passes; each mistake gets a plain message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content import Emergency, Helpline, load_content
+from bot.content.checks import check_all
+from bot.settings import PROJECT_ROOT
+
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
+CONTENT = PROJECT_ROOT / "content"
+RULES = PROJECT_ROOT / "nlu" / "crisis_rules"
+
+
+def test_the_shipped_content_has_no_errors() -> None:
+    problems = check_all(CONTENT, RULES)
+    assert [str(p) for p in problems if p.severity == "error"] == []
+    content, _ = load_content(CONTENT)
+    assert content is not None
+    assert len([c for c in content.countries if c != "INT"]) >= 20
+    for code in ("RU", "UA", "TR", "KZ", "SG", "PH", "TH", "IN", "GB", "US", "DE", "INT"):
+        assert code in content.countries, code
+
+
+def test_every_fact_has_a_source_date_and_mark() -> None:
+    content, _ = load_content(CONTENT)
+    assert content is not None
+    for country in content.countries.values():
+        facts: tuple[Helpline | Emergency, ...] = (*country.helplines, country.emergency)
+        for fact in facts:
+            assert fact.provenance.source, fact
+            assert fact.provenance.checked_on.year >= 2026, fact
+
+
+@pytest.fixture
+def editable(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+#: The day these checks run on, whatever the machine's clock says.
+TODAY = dt.date(2026, 11, 30)
+
+
+def messages(directory: Path) -> list[str]:
+    return [str(p) for p in check_all(directory, RULES, today=TODAY) if p.severity == "error"]
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_missing_answer(editable: Path) -> None:
+    (editable / "en" / "answers" / "thanks.yml").unlink()
+    assert messages(editable) == [
+        f"ERROR 'en' has no answer for 'thanks': create {editable / 'en' / 'answers' / 'thanks.yml'}"
+    ]
+
+
+def test_button_to_nowhere(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    replace(path, "answer: block_report", "answer: block_reprot")
+    line = line_of(path, "answer: block_reprot") - 1
+    assert messages(editable) == [
+        f"ERROR content/en/answers/grooming.yml, line {line}: the button 'How do I block and report?' "
+        "points to 'block_reprot', but there is no answer with that name"
+    ]
+
+
+def test_broken_yaml_names_the_line(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    path.write_text("id: thanks\ntitle: Thanks\ntext: [oops\n", encoding="utf-8")
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 4: the file could not be read: a list in "
+        "square brackets [ ... ] is not closed. Add the missing ']' (or remove the '[')."
+    ]
+
+
+def test_unclosed_quote_names_its_own_line(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('title: "', 'title: "Thanks ', 1).replace('"\ntext:', "\ntext:", 1),
+        encoding="utf-8",
+    )
+    assert messages(editable) == [
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'title:')}: the file could not "
+        'be read: a quote (") opened on this line is never closed. Close the quote.'
+    ]
+
+
+def test_markup_telegram_would_refuse(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("text: |\n  ", "text: |\n  <u>Hey</u> <b>open ", 1), encoding="utf-8"
+    )
+    found = messages(editable)
+    line = line_of(path, "text: |")
+    assert (
+        f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': the tag <u> cannot be used; only <a>, <b>, <i> can"
+        in found
+    )
+    assert (
+        f"ERROR content/en/answers/thanks.yml, line {line}: answer 'thanks': <b> is opened but never closed"
+        in found
+    )
+
+
+def test_escalating_answer_without_helpline(editable: Path) -> None:
+    replace(
+        editable / "en" / "answers" / "grooming.yml", "escalation: helpline", "escalation: none"
+    )
+    assert messages(editable) == [
+        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and "
+        "must show a helpline (escalation: helpline, crisis or emergency)"
+    ]
+
+
+def test_unknown_country_in_a_route(editable: Path) -> None:
+    path = editable / "reporting.yml"
+    replace(path, "countries: [GB]", "countries: [UK]")
+    line = line_of(path, "countries: [UK]")
+    assert messages(editable) == [
+        f"ERROR content/reporting.yml, line {line}: route 'report_remove' names the country 'UK', which is not in helplines.yml"
+    ]
+
+
+def test_helpline_without_date(editable: Path) -> None:
+    path = editable / "helplines.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("checked_on: 2026-11-23", "checked_on: last week", 1), encoding="utf-8"
+    )
+    line = line_of(path, "checked_on: last week")
+    assert messages(editable) == [
+        f"ERROR content/helplines.yml, line {line}: GB helpline 'Childline': 'checked_on' must be a date written as YYYY-MM-DD"
+    ]
+
+
+def test_placeholder_the_bot_cannot_fill(editable: Path) -> None:
+    path = editable / "en" / "ui.yml"
+    replace(path, "I'll show you helplines for {country}.", "I'll show you helplines for {land}.")
+    line = line_of(path, "{land}")
+    assert messages(editable) == [
+        f"ERROR content/en/ui.yml, line {line}: 'country_saved' uses {{land}}, which the bot cannot fill in (allowed: {{country}})"
+    ]
+
+
+def test_too_long_for_a_phone_screen(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("text: |\n", "text: |\n  " + "blah " * 160 + "\n", 1), encoding="utf-8"
+    )
+    found = messages(editable)
+    assert any("keep it under 700 so it fits a phone screen" in f for f in found), found
+
+
+def test_duplicate_key(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "escalation: none\n", encoding="utf-8")
+    last_line = len(path.read_text(encoding="utf-8").splitlines())
+    assert messages(editable) == [
+        f"ERROR content/en/answers/thanks.yml, line {last_line}: 'escalation' appears twice; "
+        "only the last one would be used"
+    ]
+
+
+# -- rules of the content policy (issue: content editors) ----------------------------------
+
+
+def warnings_of(directory: Path) -> list[str]:
+    return [str(p) for p in check_all(directory, RULES, today=TODAY) if p.severity == "warning"]
+
+
+def set_text(path: Path, new_text: str) -> None:
+    """Replace an answer's text block, keeping the rest of the file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("text: |"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+    block = ["text: |", *("  " + part for part in new_text.splitlines())]
+    path.write_text("\n".join([*lines[:start], *block, *lines[end:]]) + "\n", encoding="utf-8")
+
+
+def test_blaming_phrase_is_refused(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    set_text(path, "You're welcome. You should have asked sooner, but I'm glad you did.")
+    assert messages(editable) == [
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'text: |')}: answer 'thanks' says "
+        '"You should have", which can sound like blaming the child; say what they can do now instead'
+    ]
+
+
+def test_not_your_fault_is_fine(editable: Path) -> None:
+    set_text(
+        editable / "en" / "answers" / "thanks.yml",
+        "It's not your fault. It is never your fault. Take care.",
+    )
+    assert messages(editable) == []
+
+
+def test_self_harm_answer_must_not_mention_methods(editable: Path) -> None:
+    path = editable / "en" / "answers" / "self_harm.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "Feelings like this can change", "Put away any pills. Feelings like this can change"
+        ),
+        encoding="utf-8",
+    )
+    assert messages(editable) == [
+        f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'text: |')}: answer 'self_harm' mentions "
+        '"pills"; safe-messaging rules forbid any detail about methods or places of self-harm'
+    ]
+
+
+def test_self_harm_answer_must_lead_with_hope_and_help(editable: Path) -> None:
+    path = editable / "en" / "answers" / "self_harm.yml"
+    set_text(
+        path,
+        "Read this carefully. This is very serious.\nCall the number below if you can. A person there can help.",
+    )
+    assert messages(editable) == [
+        f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'text: |')}: answer 'self_harm' should start "
+        "with hope and help (for example: glad, help, matter) in its first two sentences"
+    ]
+
+
+def test_hard_to_read_answer_is_refused(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    set_text(
+        path,
+        "Notwithstanding considerable organisational complexities, comprehensive institutional responsibilities regarding confidentiality are systematically acknowledged.",
+    )
+    found = messages(editable)
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'text: |')}: answer 'thanks' is too hard to read for ages 9-13 (flesch_kincaid_grade "
+    )
+    assert found[0].endswith("the limit is 7.5); use shorter sentences and simpler words")
+
+
+def test_every_answer_needs_a_review(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("reviews:")
+    path.write_text(text[:start] + "reviews: []\n", encoding="utf-8")
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' has no review; add 'reviews:' with who checked it and when"
+    ]
+
+
+def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("reviews:")
+    path.write_text(
+        text[:start]
+        + "reviews:\n  - by: Ana\n    on: 2026-11-23\n  - by: ana\n    on: 2026-11-23\n",
+        encoding="utf-8",
+    )
+    assert messages(editable) == [
+        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and needs two "
+        "different reviewers before it can be published (it has 1)"
+    ]
+
+
+def test_stale_helpline_is_a_warning_not_an_error(editable: Path) -> None:
+    path = editable / "helplines.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("checked_on: 2026-11-23", "checked_on: 2024-01-02", 1), encoding="utf-8"
+    )
+    assert messages(editable) == []
+    found = [w for w in warnings_of(editable) if "last checked" in w]
+    assert found == [
+        f"WARNING content/helplines.yml, line {line_of(path, 'name: Childline')}: GB helpline 'Childline' was last "
+        f"checked {(TODAY - dt.date(2024, 1, 2)).days} days ago; "
+        "check it again on the operator's site and update checked_on"
+    ]
+
+
+def test_enabled_language_must_exist(editable: Path) -> None:
+    replace(editable / "policy.yml", "locales: [en, ru, uk, tr]", "locales: [en, ru, uk, tr, kk]")
+    assert messages(editable) == [
+        f"ERROR policy.yml enables the language 'kk', but {editable / 'kk' / 'ui.yml'} does not exist"
+    ]
+
+
+def test_a_change_after_the_last_review_needs_a_new_review(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('"on": 2026-11-23', '"on": 2026-11-20')  # reviewed before the change
+    path.write_text(text, encoding="utf-8")
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' was changed on 2026-11-23, "
+        "after its last review on 2026-11-20; ask a reviewer to check it again and add their review"
+    ]

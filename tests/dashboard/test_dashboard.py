@@ -1,0 +1,332 @@
+"""The reviewers' dashboard: login, sessions, suppression on the page and in the CSV, charts.
+
+The browser tests drive Debian's Chromium (/usr/bin/chromium) through Playwright against a real
+``safebot dashboard`` process seeded with ``safebot demo-data``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from bot.dashboard import create_app
+from bot.dashboard.charts import Bar, Series, bar_chart, line_chart
+from bot.reviewers import add_reviewer
+from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.database import make_engine, session_factory, upgrade
+from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
+from tests.support.cli import safebot
+
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
+PASSWORD = "correct horse battery staple"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: Every page and action of the dashboard except the login page.
+PROTECTED = ["/", "/?period=month&by=country", "/export.csv", "/export.csv?by=locale", "/nope"]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'dashboard.sqlite3'}")
+    upgrade(engine)
+    add_reviewer(session_factory(engine), "alice", PASSWORD)
+    yield engine
+    engine.dispose()
+
+
+def asgi_client(engine: Engine, tmp_path: Path, base_url: str) -> httpx.AsyncClient:
+    app = create_app(Settings(data_dir=tmp_path), engine, cache_seconds=0)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    return httpx.AsyncClient(transport=transport, base_url=base_url)
+
+
+@pytest.fixture
+async def client(engine: Engine, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(engine, tmp_path, "http://testserver") as client:
+        yield client
+
+
+async def log_in(client: httpx.AsyncClient) -> None:
+    response = await client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+async def test_every_page_but_the_login_redirects_without_a_session(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in PROTECTED:
+        response = await client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/login"
+        assert response.headers["cache-control"] == "no-store"
+    assert (await client.post("/logout")).headers["location"] == "/login"
+    client.cookies.set("safebot_session", "made-up-token")
+    assert (await client.get("/")).headers["location"] == "/login"
+    login = await client.get("/login")
+    assert login.status_code == 200 and login.headers["cache-control"] == "no-store"
+
+
+async def test_every_response_is_marked_no_store(client: httpx.AsyncClient, engine: Engine) -> None:
+    seed_complement_case(engine)
+    await log_in(client)
+    for path in ["/", "/export.csv", "/login", "/nope", "/?since=not-a-date"]:
+        response = await client.get(path)
+        assert response.headers["cache-control"] == "no-store", path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_login_never_reveals_whether_a_username_exists(client: httpx.AsyncClient) -> None:
+    wrong_password = await client.post(
+        "/login", data={"username": "alice", "password": "nope nope"}
+    )
+    no_such_user = await client.post(
+        "/login", data={"username": "mallory", "password": "nope nope"}
+    )
+    assert wrong_password.status_code == no_such_user.status_code == 401
+    assert wrong_password.text == no_such_user.text
+    assert "Wrong username or password." in wrong_password.text
+    assert "safebot_session" not in wrong_password.headers.get("set-cookie", "")
+
+
+async def test_failed_logins_end_in_a_polite_429(client: httpx.AsyncClient) -> None:
+    for _ in range(5):
+        assert (
+            await client.post("/login", data={"username": "alice", "password": "x"})
+        ).status_code == 401
+    limited = await client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert limited.status_code == 429
+    assert "Please wait 15 minutes" in limited.text
+    assert limited.headers["cache-control"] == "no-store"
+
+
+async def test_session_cookie_flags_and_logout(client: httpx.AsyncClient) -> None:
+    response = await client.post("/login", data={"username": "alice", "password": PASSWORD})
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    assert (await client.get("/")).status_code == 200
+    assert (await client.get("/login")).headers["location"] == "/"
+    assert (await client.post("/logout")).headers["location"] == "/login"
+    client.cookies.set("safebot_session", re.search(r"safebot_session=([^;]+)", cookie)[1])  # type: ignore[index]
+    assert (await client.get("/")).headers["location"] == "/login"
+
+
+async def test_secure_cookie_over_https(engine: Engine, tmp_path: Path) -> None:
+    async with asgi_client(engine, tmp_path, "https://testserver") as client:
+        response = await client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_forms_from_other_sites_are_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/login",
+        data={"username": "alice", "password": PASSWORD},
+        headers={"origin": "https://elsewhere.example"},
+    )
+    assert response.status_code == 403
+
+
+async def test_page_and_csv_hide_small_and_complementary_cells(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    seed_complement_case(engine)
+    await log_in(client)
+    page = await client.get("/", params={"since": "2026-11-01", "until": "2026-11-15"})
+    assert page.status_code == 200
+    assert "Small-cell rule." in page.text and "subtracting" in page.text
+    assert page.text.count("<td>&lt;5</td>") == 7 * len(COMPLEMENT_HIDDEN)
+    download = await client.get(
+        "/export.csv", params={"since": "2026-11-01", "until": "2026-11-15"}
+    )
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    check_rows(list(csv.DictReader(io.StringIO(download.text))), COMPLEMENT_HIDDEN)
+    bad = await client.get("/export.csv", params={"period": "year"})
+    assert bad.status_code == 400
+
+
+async def test_an_empty_database_and_bad_filters_are_explained(client: httpx.AsyncClient) -> None:
+    await log_in(client)
+    page = await client.get("/")
+    assert page.status_code == 200 and "nothing can be shown" in page.text
+    bad = await client.get("/", params={"since": "2026-12-01", "until": "2026-11-01", "by": "x"})
+    assert bad.status_code == 400
+    assert "&#39;since&#39; must not be after &#39;until&#39;." in bad.text
+    assert "Group by must be one of" in bad.text
+
+
+# -- charts -------------------------------------------------------------------------------------
+
+
+def test_line_chart_leaves_gaps_for_hidden_values_and_escapes_names() -> None:
+    svg = str(
+        line_chart(
+            "Trend",
+            ["w1", "w2", "w3", "w4"],
+            [Series("<script>", (10.0, None, 12.0, 14.0)), Series("b", (1.0, 2.0, 3.0, 4.0))],
+        )
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert svg.count('class="point"') == 7  # the hidden value has no mark
+    assert svg.count('class="series"') == 2  # "b", and the part of "<script>" after the gap
+
+
+def test_bar_chart_shows_hidden_values_as_their_label_only() -> None:
+    svg = str(bar_chart("Helpful", [Bar("privacy", 80.0), Bar("grooming", None, "<5")]))
+    assert svg.count('class="bar"') == 1
+    assert "&lt;5" in svg and "80.0%" in svg
+
+
+# -- in a real browser --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``safebot dashboard`` process on demo data, with the reviewer alice."""
+    data_dir = tmp_path_factory.mktemp("dashboard")
+    env = {"SAFEBOT_DATA_DIR": str(data_dir)}
+    seeded = safebot("demo-data", "--seed", "7", env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    added = safebot("reviewer", "add", "alice", "--password-stdin", stdin=PASSWORD + "\n", env=env)
+    assert added.returncode == 0, added.stderr
+    port = free_port()
+    log = (data_dir / "dashboard.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "dashboard", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail((data_dir / "dashboard.log").read_text())
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is needed at /usr/bin/chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
+    browser: object, dashboard_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(dashboard_url + "/")
+        expect(page).to_have_url(dashboard_url + "/login")
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(dashboard_url + "/")
+
+        # Charts are inline SVG with data marks: lines and points, bars.
+        trend = page.locator("#trend svg")
+        expect(trend).to_be_visible()
+        assert trend.locator("path.series").count() >= 3
+        assert trend.locator("circle.point").count() >= 20
+        assert page.locator("#countries svg rect.bar").count() >= 5
+        assert page.locator("#helpfulness svg rect.bar").count() == 6
+        assert page.locator("#clarification svg rect.bar").count() == 4
+        expect(page.locator(".rule")).to_contain_text(f"fewer than {K} distinct children")
+
+        # A filter: monthly figures by country, English-speaking children only.
+        page.select_option("select[name=period]", "month")
+        page.select_option("select[name=by]", "country")
+        page.select_option("select[name=locale]", "en")
+        page.click("button:has-text('Apply')")
+        expect(page).to_have_url(re.compile(r"period=month.*by=country.*locale=en"))
+        header = page.locator("#figures thead th").nth(1)
+        expect(header).to_have_text("country")
+        groups = set(page.locator("#figures tbody td:nth-child(2)").all_inner_texts())
+        assert "GB" in groups and "RU" not in groups
+        assert page.locator("#trend svg path.series").count() >= 3
+
+        with page.expect_download() as info:
+            page.click("#csv")
+        path = tmp_path / "download.csv"
+        info.value.save_as(path)
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        assert rows and {r["period"][-2:] for r in rows if r["period"] != "(all)"} == {"01"}
+        for row in rows:
+            if row["users"] == f"<{K}":
+                assert all(v == f"<{K}" for k, v in row.items() if k not in ("period", "group"))
+            else:
+                assert int(row["users"]) >= K, row
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+        page.click("button:has-text('Log out')")
+        expect(page).to_have_url(dashboard_url + "/login")
+        page.goto(dashboard_url + "/")
+        expect(page).to_have_url(dashboard_url + "/login")
+    finally:
+        context.close()
+
+
+def test_in_the_browser_every_page_but_the_login_leads_to_the_login(
+    browser: object, dashboard_url: str
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        for path in PROTECTED:
+            response = page.goto(dashboard_url + path)
+            assert response is not None and response.status == 200
+            assert page.url == dashboard_url + "/login", path
+            assert page.locator("input[name=password]").count() == 1
+            assert page.locator("svg").count() == 0
+    finally:
+        context.close()

@@ -1,0 +1,156 @@
+"""Migrations, profiles, the event log and stats on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, select
+
+from bot.clock import current_hour
+from bot.engine.messages import Incoming
+from bot.service.runtime import build_runtime
+from bot.settings import Settings
+from bot.stats import format_table, stats_table
+from bot.storage.database import downgrade, make_engine, session_factory, upgrade
+from bot.storage.events import EventLog, LoggedEvent
+from bot.storage.models import Event
+from bot.storage.profiles import ProfileStore, StorageUnavailable
+from bot.storage.records import EventRecord, Profile
+from tests.conftest import TEST_KEY, make_settings
+
+#: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
+pytestmark = pytest.mark.time_sensitive
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    downgrade_all(engine)
+    yield engine
+    downgrade_all(engine)
+    engine.dispose()
+
+
+def downgrade_all(engine: Engine) -> None:
+    if "alembic_version" in inspect(engine).get_table_names():
+        downgrade(engine, "base")
+
+
+def test_migrations_upgrade_and_downgrade(database: Engine) -> None:
+    upgrade(database)
+    tables = set(inspect(database).get_table_names())
+    assert {"events", "profiles", "alembic_version"} <= tables
+    upgrade(database)  # idempotent
+    downgrade(database, "base")
+    assert set(inspect(database).get_table_names()) <= {"alembic_version"}
+    upgrade(database)
+    assert "events" in inspect(database).get_table_names()
+
+
+async def test_profiles_round_trip_and_forget(database: Engine) -> None:
+    upgrade(database)
+    store = ProfileStore(session_factory(database), timeout_seconds=5)
+    assert await store.get("p" * 64) is None
+    profile = Profile(
+        locale="en",
+        country="GB",
+        country_asked=True,
+        crisis_until=dt.datetime(2026, 11, 30, 14, tzinfo=dt.UTC),
+        crisis_intent="abuse",
+        crisis_emergency=True,
+    )
+    await store.save("p" * 64, profile)
+    assert await store.get("p" * 64) == profile
+    await store.save("p" * 64, Profile(locale="en"))
+    assert await store.get("p" * 64) == Profile(locale="en")
+    assert await store.forget("p" * 64) == 1
+    assert await store.get("p" * 64) is None
+
+
+async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> None:
+    upgrade(database)
+    sessions = session_factory(database)
+    log = EventLog(sessions)
+    await log.start()
+    for _ in range(7):
+        log.record(
+            LoggedEvent(
+                EventRecord(
+                    kind="text", intent="grooming", confidence_band="high", escalation="helpline"
+                ),
+                "a" * 64,
+                "en",
+                "GB",
+            )
+        )
+    log.record(LoggedEvent(EventRecord(kind="text", intent="privacy"), "b" * 64, "en", None))
+    await log.stop()
+    with sessions() as session:
+        rows = session.scalars(select(Event)).all()
+    assert len(rows) == 8
+    hour = rows[0].hour
+    assert (hour.minute, hour.second, hour.microsecond) == (0, 0, 0)
+    table = stats_table(database, period="week", by="intent")
+    assert {g: e.figures.messages for g, e in table.group_totals.items()} == {
+        "grooming": 7,
+        "privacy": 1,
+    }
+    assert table.total.figures.messages == 8 and table.total.figures.users == 2
+    report = format_table(table)
+    assert "grooming" in report and "<5" in report  # two children only: everything is hidden
+    assert " 7 " not in report and " 8 " not in report
+    week_start = table.periods[0]
+    assert week_start.weekday() == 0
+    assert week_start <= current_hour().date() < week_start + dt.timedelta(days=7)
+
+
+async def test_the_child_gets_an_answer_when_the_database_is_down(
+    settings: Settings, tmp_path: Path, models_dir: Path
+) -> None:
+    dead = make_settings(
+        tmp_path,
+        models_dir,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none",
+        db_timeout_seconds=1.0,
+    )
+    runtime = build_runtime(dead, pseudonym_key=TEST_KEY, migrate=False)
+    await runtime.start()
+    try:
+        replies = await runtime.service.handle(
+            "test", 1, Incoming.message("someone stole my roblox account", "en")
+        )
+        assert replies and len(replies[0].text) > 50
+        crisis = await runtime.service.handle("test", 1, Incoming.message("i want to die", "en"))
+        assert "🚨" in crisis[0].text
+        with pytest.raises(StorageUnavailable):
+            await runtime.service.profiles.get("x" * 64)
+    finally:
+        runtime.events.flush_timeout = 0.1
+        await runtime.events.stop()
+        runtime.database.dispose()
+
+
+async def test_forget_on_postgresql(postgres_url: str, tmp_path: Path, models_dir: Path) -> None:
+    settings = make_settings(tmp_path, models_dir, database_url=postgres_url)
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await runtime.start()
+    try:
+        service = runtime.service
+        await service.handle("test", 77, Incoming.button("c:DE", "en"))
+        await service.handle(
+            "test", 77, Incoming.message("my friend is being bullied on tiktok", "en")
+        )
+        await service.events.flush()
+        pseudonym = service.pseudonym("test", 77)
+        assert service.profiles.count_rows(pseudonym) == 3
+        await service.handle("test", 77, Incoming.command("forget", "en"))
+        assert service.profiles.count_rows(pseudonym) == 0
+    finally:
+        await runtime.aclose()
