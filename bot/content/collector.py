@@ -64,6 +64,21 @@ class Collector:
         self._duplicates(path, data)
         return data
 
+    def read_table(self, path: Path, what: str, key: str, entries: str) -> LineDict | None:
+        """The table under ``key`` of one file; ``None`` (with a plain error) when it is missing.
+
+        ``entries`` names one entry for the error: "expected 'routes:' followed by one entry
+        per route".
+        """
+        data = self.read(path, what)
+        if data is None:
+            return None
+        table = data.get(key)
+        if not isinstance(table, LineDict):
+            self.error(path, data.line, f"expected '{key}:' followed by one entry per {entries}")
+            return None
+        return table
+
     def _duplicates(self, path: Path, data: Any) -> None:
         if isinstance(data, LineDict):
             for key, line in data.duplicate_keys:

@@ -19,12 +19,8 @@ _COUNTRY = re.compile(r"^([A-Z]{2}|INT)$")
 def load_countries(c: Collector) -> dict[str, Country]:
     """Every country of ``helplines.yml``."""
     path = c.root / "helplines.yml"
-    data = c.read(path, "The helplines file")
-    if data is None:
-        return {}
-    table = data.get("countries")
-    if not isinstance(table, LineDict):
-        c.error(path, data.line, "expected 'countries:' followed by one entry per country code")
+    table = c.read_table(path, "The helplines file", "countries", "country code")
+    if table is None:
         return {}
     countries: dict[str, Country] = {}
     fallbacks: list[tuple[str, int, str, str]] = []

@@ -13,12 +13,8 @@ from bot.content.yaml_lines import LineDict
 def load_routes(c: Collector, countries: dict[str, Country]) -> dict[str, Route]:
     """Every reporting route of ``reporting.yml``."""
     path = c.root / "reporting.yml"
-    data = c.read(path, "The reporting routes file")
-    if data is None:
-        return {}
-    table = data.get("routes")
-    if not isinstance(table, LineDict):
-        c.error(path, data.line, "expected 'routes:' followed by one entry per route")
+    table = c.read_table(path, "The reporting routes file", "routes", "route")
+    if table is None:
         return {}
     routes: dict[str, Route] = {}
     for route_id, entry in table.items():
@@ -66,12 +62,8 @@ def load_routes(c: Collector, countries: dict[str, Country]) -> dict[str, Route]
 def load_crc(c: Collector) -> frozenset[int]:
     """The CRC article numbers of ``crc.yml``."""
     path = c.root / "crc.yml"
-    data = c.read(path, "The list of CRC articles")
-    if data is None:
-        return frozenset()
-    table = data.get("articles")
-    if not isinstance(table, LineDict):
-        c.error(path, data.line, "expected 'articles:' followed by one entry per article number")
+    table = c.read_table(path, "The list of CRC articles", "articles", "article number")
+    if table is None:
         return frozenset()
     numbers = set()
     for number, entry in table.items():
