@@ -8,9 +8,11 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 from nlu.intents import INTENTS
+from nlu.leakage import NEAR_DUPLICATE, find_leaks, leaked_examples, words_of
 from nlu.training_data import TrainingDataError, counts, read_nlu_dir, read_nlu_file
 
 DATA = PROJECT_ROOT / "nlu" / "training"
+TESTSETS = PROJECT_ROOT / "nlu" / "testsets"
 
 
 def test_every_intent_has_at_least_40_english_examples() -> None:
@@ -45,3 +47,31 @@ def test_broken_file_names_the_file(tmp_path: Path) -> None:
     )
     with pytest.raises(TrainingDataError, match=r"bad\.yml"):
         read_nlu_file(path)
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "uk", "tr"])
+def test_no_training_example_copies_a_test_message(locale: str) -> None:
+    """Figures measured on a test file mean something only if it was never trained on."""
+    leaks = leaked_examples(DATA / locale, TESTSETS / locale)
+    assert [(leak.training_text, leak.test_file.name) for leak in leaks] == []
+
+
+def test_near_copies_are_found_and_different_messages_are_not() -> None:
+    training = [
+        "a guy from roblox keeps asking me for pics",
+        "how do i turn on two factor login",
+        "hi",
+    ]
+    tests = [
+        "A guy from Roblox keeps asking for pics!!",  # reworded copy: same words, case, punctuation
+        "a girl from school keeps laughing at my pics",  # shares words, a different message
+        "hi",  # a greeting in both is not a leak
+        "how do i turn on two-factor login on instagram",
+    ]
+    leaks = find_leaks(training, tests)
+    assert {(leak.training_index, leak.test_index) for leak in leaks} == {(0, 0), (1, 3)}
+    assert all(NEAR_DUPLICATE <= leak.similarity <= 1.0 for leak in leaks)
+
+
+def test_words_are_compared_without_case_diacritics_or_repeated_letters() -> None:
+    assert words_of("Yardım ET sooooo") == words_of("yardim et soo")
