@@ -188,6 +188,9 @@ def decide(
     # the risk looks like self-harm (not like grooming or pictures).
     unsure_self_harm = risk_agrees and leaning == CRISIS_INTENT
     ask = not escalate and (verdict.distress is not None or unsure_self_harm)
+    # The risk model hears risk that the topic classifier does not place (a long message with
+    # the danger buried in it): ask which topic it is, with the helpline shown.
+    unsure = unsure or (risk_agrees and not escalate and not ask)
     return Decision(
         intent=intent,
         confidence=confidence,

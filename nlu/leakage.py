@@ -14,8 +14,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 #: Word-set Jaccard similarity from which two messages count as one.
 NEAR_DUPLICATE = 0.75
@@ -80,8 +80,10 @@ def find_leaks(
 
 @dataclass(frozen=True)
 class LeakedExample:
-    """A training example and the test file it is a near-copy of (never the test text itself,
-    so a sealed hold-out set stays unread)."""
+    """A training example and the test file it nearly copies.
+
+    The test message itself is not kept, so a sealed hold-out set stays unread.
+    """
 
     training_text: str
     test_file: Path
@@ -99,8 +101,10 @@ def test_messages(path: Path) -> list[str]:
 
 
 def leaked_examples(training_dir: Path, testsets_dir: Path) -> list[LeakedExample]:
-    """Training examples of one locale that nearly copy a message of any of its test files
-    (hold-out sets included)."""
+    """Training examples of one locale that nearly copy a message of any of its test files.
+
+    Hold-out sets are included: they are compared, never shown.
+    """
     from nlu.training_data import read_nlu_dir
 
     training = [example.text for example in read_nlu_dir(training_dir)]
