@@ -79,3 +79,19 @@ def test_an_emergency_rule_wins_over_everything() -> None:
     )
     decision = decide(ranked("greet", 0.99), verdict, THRESHOLDS)
     assert decision.urgency is Urgency.EMERGENCY and decision.emergency
+
+
+def test_risk_the_topic_classifier_cannot_place_asks_with_the_helpline() -> None:
+    # A long message about football boots with the danger buried in it: the topic classifier
+    # says "out of scope", the risk model hears risk. The child is asked, with the helpline.
+    topics = IntentResult(
+        "out_of_scope", 0.9, (("out_of_scope", 0.9), ("grooming", 0.06), ("greet", 0.04)), "test"
+    )
+    decision = decide(topics, NetVerdict(), THRESHOLDS, risk=0.7)
+    assert decision.escalate and decision.unsure and not decision.ask_directly
+    assert decision.urgency is Urgency.NONE
+    # Leaning to self-harm, the same risk gets the direct question instead.
+    asked = decide(ranked("privacy", 0.9), NetVerdict(), THRESHOLDS, risk=0.7)
+    assert asked.escalate and asked.ask_directly
+    calm = decide(topics, NetVerdict(), THRESHOLDS, risk=0.5)
+    assert not calm.escalate and not calm.unsure
