@@ -35,9 +35,11 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 
-.venv/bin/python -m pytest "$@"
+# One test worker per core (pytest-xdist); the Rasa tests share one worker, and model training is
+# done once, under a lock, by whichever worker needs the models first.
+.venv/bin/python -m pytest -n auto --dist loadgroup "$@"
 
 # The same code a year from now: every test that reads or stores a time, with the system clock
 # (Python's, SQLite's and the subprocesses') moved 365 days ahead.
 echo "+ faketime -f +365d pytest -m time_sensitive"
-faketime -f '+365d' .venv/bin/python -m pytest -q -m time_sensitive -p no:cacheprovider
+faketime -f '+365d' .venv/bin/python -m pytest -q -m time_sensitive -p no:cacheprovider -n auto --dist loadgroup

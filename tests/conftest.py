@@ -18,6 +18,7 @@ from bot.storage.database import downgrade, make_engine, upgrade
 from bot.storage.models import Base
 from nlu.spacy_classifier import is_current, train_locale
 from nlu.training_data import available_locales
+from tests.support.locking import exclusive
 
 TEST_KEY = SecretStr("k" * 16 + "test-pseudonym-key-for-tests-only")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -34,9 +35,10 @@ def models_dir() -> Path:
     """
     directory = PROJECT_ROOT / "var" / "test-models"
     data = PROJECT_ROOT / "nlu" / "training"
-    for locale in available_locales(data):
-        if not is_current(directory, data, locale):
-            train_locale(data, directory, locale)
+    with exclusive("test-models"):  # parallel workers: the first trains, the others wait
+        for locale in available_locales(data):
+            if not is_current(directory, data, locale):
+                train_locale(data, directory, locale)
     return directory
 
 

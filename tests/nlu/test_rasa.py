@@ -23,6 +23,10 @@ from nlu import rasa_server
 from nlu.rasa_classifier import FALLBACK_ENGINE, RasaClassifier, RasaUnavailable
 from nlu.training_data import available_locales, read_nlu_file
 from tests.conftest import TEST_KEY, make_settings
+from tests.support.locking import exclusive
+
+#: One worker runs every Rasa test, so the servers (about 800 MB each) start once.
+pytestmark = pytest.mark.xdist_group("rasa")
 
 #: Measured 0.90-0.93 on the English test file with the pipeline in nlu/config.yml.
 MIN_RASA_ACCURACY = 0.80
@@ -38,14 +42,16 @@ def free_port() -> int:
 def rasa_env() -> rasa_server.RasaEnv:
     # The default data directory, so that repeated local runs reuse the environment and model.
     settings = Settings()
-    return rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+    with exclusive("rasa-env"):
+        return rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
 
 
 def _serve(
     rasa_env: rasa_server.RasaEnv, locale: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     settings = Settings()
-    model, _ = rasa_server.train(rasa_env, settings.nlu_dir, settings.models_dir, locale)
+    with exclusive(f"rasa-model-{locale}"):
+        model, _ = rasa_server.train(rasa_env, settings.nlu_dir, settings.models_dir, locale)
     port = free_port()
     log = tmp_path_factory.mktemp(f"rasa-{locale}") / "rasa.log"
     process = rasa_server.serve(rasa_env, model, port=port, log_file=log)
