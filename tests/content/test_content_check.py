@@ -13,12 +13,13 @@ from bot.content.checks import check_all
 from bot.settings import PROJECT_ROOT
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
-pytestmark = pytest.mark.time_sensitive
+#: Tests that read or store times are marked ``time_sensitive`` (rerun a year ahead).
 
 CONTENT = PROJECT_ROOT / "content"
 RULES = PROJECT_ROOT / "nlu" / "crisis_rules"
 
 
+@pytest.mark.time_sensitive
 def test_the_shipped_content_has_no_errors() -> None:
     problems = check_all(CONTENT, RULES)
     assert [str(p) for p in problems if p.severity == "error"] == []
@@ -29,6 +30,7 @@ def test_the_shipped_content_has_no_errors() -> None:
         assert code in content.countries, code
 
 
+@pytest.mark.time_sensitive
 def test_every_fact_has_a_source_date_and_mark() -> None:
     content, _ = load_content(CONTENT)
     assert content is not None
@@ -143,6 +145,7 @@ def test_unknown_country_in_a_route(editable: Path) -> None:
     ]
 
 
+@pytest.mark.time_sensitive
 def test_helpline_without_date(editable: Path) -> None:
     path = editable / "helplines.yml"
     text = path.read_text(encoding="utf-8")
@@ -258,6 +261,7 @@ def test_hard_to_read_answer_is_refused(editable: Path) -> None:
     assert found[0].endswith("the limit is 7.5); use shorter sentences and simpler words")
 
 
+@pytest.mark.time_sensitive
 def test_every_answer_needs_a_review(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     text = path.read_text(encoding="utf-8")
@@ -268,6 +272,7 @@ def test_every_answer_needs_a_review(editable: Path) -> None:
     ]
 
 
+@pytest.mark.time_sensitive
 def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
     path = editable / "en" / "answers" / "grooming.yml"
     text = path.read_text(encoding="utf-8")
@@ -283,6 +288,7 @@ def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
     ]
 
 
+@pytest.mark.time_sensitive
 def test_stale_helpline_is_a_warning_not_an_error(editable: Path) -> None:
     path = editable / "helplines.yml"
     text = path.read_text(encoding="utf-8")
@@ -305,6 +311,7 @@ def test_enabled_language_must_exist(editable: Path) -> None:
     ]
 
 
+@pytest.mark.time_sensitive
 def test_a_change_after_the_last_review_needs_a_new_review(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     text = path.read_text(encoding="utf-8")

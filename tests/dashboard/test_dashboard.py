@@ -31,7 +31,7 @@ from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_comple
 from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
-pytestmark = pytest.mark.time_sensitive
+#: Tests that read or store times are marked ``time_sensitive`` (rerun a year ahead).
 
 PASSWORD = "correct horse battery staple"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -103,6 +103,7 @@ async def test_login_never_reveals_whether_a_username_exists(client: httpx.Async
     assert "safebot_session" not in wrong_password.headers.get("set-cookie", "")
 
 
+@pytest.mark.time_sensitive
 async def test_failed_logins_end_in_a_polite_429(client: httpx.AsyncClient) -> None:
     for _ in range(5):
         assert (
@@ -114,6 +115,7 @@ async def test_failed_logins_end_in_a_polite_429(client: httpx.AsyncClient) -> N
     assert limited.headers["cache-control"] == "no-store"
 
 
+@pytest.mark.time_sensitive
 async def test_session_cookie_flags_and_logout(client: httpx.AsyncClient) -> None:
     response = await client.post("/login", data={"username": "alice", "password": PASSWORD})
     cookie = response.headers["set-cookie"]
@@ -140,6 +142,7 @@ async def test_forms_from_other_sites_are_refused(client: httpx.AsyncClient) -> 
     assert response.status_code == 403
 
 
+@pytest.mark.time_sensitive
 async def test_page_and_csv_hide_small_and_complementary_cells(
     client: httpx.AsyncClient, engine: Engine
 ) -> None:
@@ -160,6 +163,7 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     assert bad.status_code == 400
 
 
+@pytest.mark.time_sensitive
 async def test_an_empty_database_and_bad_filters_are_explained(client: httpx.AsyncClient) -> None:
     await log_in(client)
     page = await client.get("/")
@@ -254,6 +258,7 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.mark.time_sensitive
 def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
     browser: object, dashboard_url: str, tmp_path: Path
 ) -> None:
@@ -313,6 +318,7 @@ def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
         context.close()
 
 
+@pytest.mark.time_sensitive
 def test_in_the_browser_every_page_but_the_login_leads_to_the_login(
     browser: object, dashboard_url: str
 ) -> None:

@@ -11,7 +11,7 @@ from bot.service.runtime import Runtime
 from nlu.classifier import IntentResult
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
-pytestmark = pytest.mark.time_sensitive
+#: Tests that read or store times are marked ``time_sensitive`` (rerun a year ahead).
 
 USER = 4242
 
@@ -122,6 +122,7 @@ async def test_about_bot_is_honest(runtime: Runtime) -> None:
     assert "bot" in text and ("no human" in text or "not a person" in text)
 
 
+@pytest.mark.time_sensitive
 async def test_a_crisis_stays_open_whatever_the_child_writes_next(runtime: Runtime) -> None:
     await press(runtime, "c:GB")
     crisis = await say(runtime, "everyone would be better off without me")
@@ -138,6 +139,7 @@ async def test_a_crisis_stays_open_whatever_the_child_writes_next(runtime: Runti
     assert "0800 1111" in all_text(other) and "a:get_help" in actions_of(other)
 
 
+@pytest.mark.time_sensitive
 async def test_a_crisis_closes_after_its_hours_or_with_forget(runtime: Runtime) -> None:
     engine = runtime.service.engine
     now = [dt.datetime(2026, 11, 30, 20, 15, tzinfo=dt.UTC)]
@@ -153,6 +155,7 @@ async def test_a_crisis_closes_after_its_hours_or_with_forget(runtime: Runtime) 
     assert "0800 1111" not in all_text(await say(runtime, "hello"))
 
 
+@pytest.mark.time_sensitive
 async def test_check_in_not_okay_brings_the_crisis_answer_back(runtime: Runtime) -> None:
     await press(runtime, "c:GB")
     await say(runtime, "my uncle touches me when he visits and says its our special secret")
@@ -170,6 +173,7 @@ async def test_an_emergency_leads_with_the_emergency_number(runtime: Runtime) ->
     assert "bridge" not in replies[0].text.lower()  # safe messaging: our words name no place
 
 
+@pytest.mark.time_sensitive
 async def test_while_a_crisis_is_open_feeling_dizzy_is_an_emergency(runtime: Runtime) -> None:
     await press(runtime, "c:GB")
     first = await say(runtime, "i want to die")
@@ -252,6 +256,7 @@ async def test_language_command_offers_the_enabled_locales(runtime: Runtime) -> 
     assert "English" in saved[0].text
 
 
+@pytest.mark.time_sensitive
 async def test_forget_deletes_everything_under_the_pseudonym(runtime: Runtime) -> None:
     service = runtime.service
     await press(runtime, "c:GB")
