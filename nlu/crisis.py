@@ -23,6 +23,7 @@ the tests, ``safebot content check`` and every reload run.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -122,10 +123,11 @@ def _compile(path: Path, rule_id: str, patterns: object) -> tuple[re.Pattern[str
     return tuple(compiled)
 
 
-def load_rules(path: Path) -> list[CrisisRule]:
-    """Load and compile one locale's rules file."""
+def load_rules(path: Path, data: bytes | None = None) -> list[CrisisRule]:
+    """Load and compile one locale's rules file (``data``: its bytes, when already read)."""
+    raw_text = (path.read_bytes() if data is None else data).decode("utf-8")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(raw_text, Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
         raise CrisisRuleError(f"{path}: this is not valid YAML ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
@@ -169,6 +171,13 @@ def load_rules(path: Path) -> list[CrisisRule]:
     return rules
 
 
+#: libyaml's safe loader when it is installed (the rules files are large), else PyYAML's.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Nets already built in this process, by the digest of their files (the latest few).
+_BUILT: dict[str, CrisisNet] = {}
+_BUILT_KEEP = 4
+
+
 class CrisisNet:
     """All locales' rules, run together.
 
@@ -191,11 +200,27 @@ class CrisisNet:
 
     @classmethod
     def from_dir(cls, directory: Path) -> CrisisNet:
-        """Load every ``<locale>.yml`` in a folder."""
-        rules = {path.stem: load_rules(path) for path in sorted(directory.glob("*.yml"))}
-        if not rules:
+        """Load every ``<locale>.yml`` in a folder.
+
+        A net is immutable, so one built from the very same files is reused: compiling the
+        patterns and their prefilter takes seconds, and the runtime, the reloader and each
+        command would otherwise pay it again for unchanged rules.
+        """
+        paths = sorted(directory.glob("*.yml"))
+        if not paths:
             raise CrisisRuleError(f"{directory}: no crisis rules found; the safety net is required")
-        return cls(rules)
+        files = [(path, path.read_bytes()) for path in paths]
+        digest = hashlib.sha256()
+        for path, data in files:
+            digest.update(path.name.encode() + b"\0" + data + b"\0")
+        key = digest.hexdigest()
+        net = _BUILT.get(key)
+        if net is None:
+            net = cls({path.stem: load_rules(path, data) for path, data in files})
+            _BUILT[key] = net
+            while len(_BUILT) > _BUILT_KEEP:
+                del _BUILT[next(iter(_BUILT))]
+        return net
 
     @property
     def locales(self) -> list[str]:
