@@ -220,8 +220,16 @@ async def test_unserved_locale_is_reported(rasa_url: str) -> None:
     await classifier.aclose()
 
 
-def test_cli_classify_and_evaluate_with_rasa(rasa_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "SAFEBOT_RASA_URL": rasa_url, "SAFEBOT_DATA_DIR": str(tmp_path)}
+def test_cli_classify_and_evaluate_with_rasa(
+    rasa_url: str, tmp_path: Path, models_dir: Path
+) -> None:
+    env = {
+        **os.environ,
+        "SAFEBOT_RASA_URL": rasa_url,
+        "SAFEBOT_DATA_DIR": str(tmp_path),
+        # The risk models come from the session's trained models, not a fresh training run.
+        "SAFEBOT_MODELS_PATH": str(models_dir),
+    }
     classify = subprocess.run(
         [sys.executable, "-m", "bot.cli", "classify", "--engine", "rasa"],
         input="hello\ni want to kill myself\n",
