@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     event_queue_size: int = 10_000
     db_timeout_seconds: float = 1.5
 
+    # Sending to Telegram: how long to wait for its answer to one request, how many times a
+    # message is tried on a network error or a 5xx (429s are waited out by the rate limiter),
+    # and the first pause between tries (doubled each time).
+    telegram_timeout_seconds: float = 5.0
+    telegram_send_attempts: int = 3
+    telegram_retry_seconds: float = 0.5
+    # How many times one request waits out Telegram's "retry after" before giving up.
+    telegram_max_retry_after: int = 3
+
     telegram_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_TOKEN", "SAFEBOT_TELEGRAM_TOKEN")
     )
