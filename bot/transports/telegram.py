@@ -217,10 +217,10 @@ async def _register_commands(application: Application, runtime: Runtime) -> None
     """
     default = runtime.settings.default_locale
     calls: list[tuple[list[BotCommand], str | None]] = []
-    for code, menu in runtime.service.command_menus().items():
+    for language, menu in runtime.service.command_menus().items():
         commands = [BotCommand(name, description) for name, description in menu]
-        calls.append((commands, code))
-        if code == default:
+        calls.append((commands, language))
+        if language == default:
             calls.append((commands, None))
     plain = Bot(application.bot.token, base_url=application.bot_data[_BASE_URL])
     pause = _MENU_PAUSE_SECONDS
@@ -229,8 +229,7 @@ async def _register_commands(application: Application, runtime: Runtime) -> None
             try:
                 async with plain:
                     while calls:
-                        commands, code = calls[0]
-                        await plain.set_my_commands(commands, language_code=code)
+                        await plain.set_my_commands(calls[0][0], language_code=calls[0][1])
                         calls.pop(0)
                 return
             except TelegramError as error:

@@ -4,7 +4,7 @@ or slowly. The real answer arrives exactly once; when it cannot, the helpline do
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +58,9 @@ async def stop(application: Application) -> None:
 
 
 @pytest.fixture
-def api() -> AsyncIterator[BotApiStandIn]:
+def api() -> Iterator[BotApiStandIn]:
     standin = BotApiStandIn().start()
-    yield standin  # type: ignore[misc]
+    yield standin
     standin.stop()
 
 
