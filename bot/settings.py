@@ -65,7 +65,12 @@ class Settings(BaseSettings):
 
     # Event logging must never delay a reply.
     event_queue_size: int = 10_000
+    # Also the statement and lock timeout of every PostgreSQL connection (SQLite: busy timeout).
     db_timeout_seconds: float = 1.5
+    # After this many failed profile reads or writes in a row the database is not asked for
+    # ``db_breaker_seconds``: children are answered with defaults at once instead of waiting.
+    db_breaker_failures: int = 3
+    db_breaker_seconds: float = 5.0
 
     # Sending to Telegram: how long to wait for its answer to one request, how many times a
     # message is tried on a network error or a 5xx (429s are waited out by the rate limiter),

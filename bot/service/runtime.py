@@ -18,6 +18,7 @@ from bot.service.chat import ChatService
 from bot.service.purge import DailyPurge
 from bot.service.reloader import Reloader
 from bot.settings import Settings
+from bot.storage.breaker import CircuitBreaker
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
 from bot.storage.profiles import ProfileStore
@@ -174,7 +175,13 @@ def build_runtime(
     events = EventLog(sessions, max_queue=settings.event_queue_size)
     service = ChatService(
         engine=engine,
-        profiles=ProfileStore(sessions, timeout_seconds=settings.db_timeout_seconds),
+        profiles=ProfileStore(
+            sessions,
+            timeout_seconds=settings.db_timeout_seconds,
+            breaker=CircuitBreaker(
+                failures=settings.db_breaker_failures, pause_seconds=settings.db_breaker_seconds
+            ),
+        ),
         events=events,
         pseudonymize=Pseudonymizer(pseudonym_key),
     )
