@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'safebot.sqlite3'}"
 
     @property
+    def event_spool_path(self) -> Path:
+        """Events waiting on disk while the database cannot take them."""
+        return self.data_dir / "events-spool.jsonl"
+
+    @property
     def models_dir(self) -> Path:
         """Where trained classifier artefacts are kept."""
         return self.models_path or self.data_dir / "models"

@@ -90,8 +90,8 @@ class ChatService:
         return list(turn.replies)
 
     async def _forget(self, pseudonym: str, turn: Turn) -> list[Reply]:
-        # Events still queued for this child must not be written after the delete.
-        await self.events.flush()
+        # Events still queued or spooled for this child must not be written after the delete.
+        await self.events.forget(pseudonym)
         try:
             removed = await self.profiles.forget(pseudonym)
         except StorageUnavailable as error:
