@@ -75,10 +75,14 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def _retry_policy(context: ContextTypes.DEFAULT_TYPE) -> RetryPolicy:
+    settings = _runtime(context).settings
+    return RetryPolicy(settings.telegram_send_attempts, settings.telegram_retry_seconds)
+
+
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> bool:
     """Send the replies in order; False when one of them could not be sent."""
-    settings = _runtime(context).settings
-    policy = RetryPolicy(settings.telegram_send_attempts, settings.telegram_retry_seconds)
+    policy = _retry_policy(context)
     for reply in replies:
         send = partial(
             context.bot.send_message,
@@ -138,7 +142,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    # Only stops the button's spinner: its failure must not cost the child the answer.
+    await deliver(query.answer, _retry_policy(context))
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE or not isinstance(query.data, str):
         return

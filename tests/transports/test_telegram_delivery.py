@@ -146,3 +146,11 @@ async def test_set_my_commands_failing_at_start_up_is_not_fatal(
         assert api.rejected and all(c.method == "setMyCommands" for c in api.rejected)
     finally:
         await stop(started.application)
+
+
+async def test_a_failing_button_acknowledgement_does_not_cost_the_answer(bot: Bot) -> None:
+    chat = 2007
+    bot.api.inject("answerCallbackQuery", *[Fault.server_error(502)] * 3)
+    texts = await bot.say(chat, button_press(chat, "c:GB"), 1)
+    assert len(bot.api.rejected) == 3
+    assert SORRY not in texts[0]
