@@ -35,7 +35,7 @@ from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
 from nlu.evaluation import evaluate  # noqa: E402
 from nlu.loading import load_understanding  # noqa: E402
-from nlu.rasa_classifier import RasaClassifier, result_from_parse  # noqa: E402
+from nlu.rasa_classifier import RasaClassifier, parse_answer, result_from_parse  # noqa: E402
 from nlu.spacy_classifier import SpacyClassifier, train_locale  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
 from nlu.understanding import Understanding  # noqa: E402
@@ -159,7 +159,9 @@ def bench_rasa(
                     for text in texts:
                         started = time.perf_counter()
                         result_from_parse(
-                            client.post(f"{url}/model/parse", json={"text": text}).json()
+                            parse_answer(
+                                client.post(f"{url}/model/parse", json={"text": text}).content
+                            )
                         )
                         timings.append((time.perf_counter() - started) * 1000)
             memory = rss_mb(process.pid)

@@ -65,7 +65,21 @@ class Settings(BaseSettings):
 
     # Event logging must never delay a reply.
     event_queue_size: int = 10_000
+    # Also the statement and lock timeout of every PostgreSQL connection (SQLite: busy timeout).
     db_timeout_seconds: float = 1.5
+    # After this many failed profile reads or writes in a row the database is not asked for
+    # ``db_breaker_seconds``: children are answered with defaults at once instead of waiting.
+    db_breaker_failures: int = 3
+    db_breaker_seconds: float = 5.0
+
+    # Sending to Telegram: how long to wait for its answer to one request, how many times a
+    # message is tried on a network error or a 5xx (429s are waited out by the rate limiter),
+    # and the first pause between tries (doubled each time).
+    telegram_timeout_seconds: float = 5.0
+    telegram_send_attempts: int = 3
+    telegram_retry_seconds: float = 0.5
+    # How many times one request waits out Telegram's "retry after" before giving up.
+    telegram_max_retry_after: int = 3
 
     telegram_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_TOKEN", "SAFEBOT_TELEGRAM_TOKEN")
@@ -86,6 +100,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'safebot.sqlite3'}"
+
+    @property
+    def event_spool_path(self) -> Path:
+        """Events waiting on disk while the database cannot take them."""
+        return self.data_dir / "events-spool.jsonl"
 
     @property
     def models_dir(self) -> Path:

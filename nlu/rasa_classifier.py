@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlu.classifier import Classifier, IntentResult
 from nlu.intents import FALLBACK_INTENT, INTENTS
@@ -36,23 +38,49 @@ def parse_urls(value: str) -> dict[str, str]:
     return urls
 
 
-def result_from_parse(payload: Mapping[str, Any]) -> IntentResult:
-    """Turn Rasa's ``/model/parse`` answer into an :class:`IntentResult`.
+_Confidence = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class _RankedIntent(BaseModel):
+    """One intent with its confidence, as Rasa's ``/model/parse`` reports it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: Annotated[str, Field(strict=True, max_length=100)]
+    confidence: _Confidence
+
+
+class ParseAnswer(BaseModel):
+    """The part of Rasa's ``/model/parse`` answer we use; anything else is refused."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    intent: _RankedIntent
+    intent_ranking: Annotated[list[_RankedIntent], Field(max_length=1000)] = []
+
+
+def parse_answer(body: bytes) -> ParseAnswer:
+    """Check a ``/model/parse`` body against the schema; raises :class:`RasaUnavailable`."""
+    try:
+        return ParseAnswer.model_validate_json(body)
+    except ValidationError as error:
+        # The field paths only: a value could echo the child's text.
+        where = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
+        raise RasaUnavailable(f"the Rasa answer is not as expected ({', '.join(where)})") from None
+
+
+def result_from_parse(answer: ParseAnswer) -> IntentResult:
+    """Turn Rasa's checked ``/model/parse`` answer into an :class:`IntentResult`.
 
     Rasa's FallbackClassifier puts ``nlu_fallback`` on top when unsure; we keep the best real
     intent and its own (low) confidence, so the bot's clarifying question takes over.
     """
     ranking = [
-        (str(item["name"]), float(item["confidence"]))
-        for item in payload.get("intent_ranking") or []
-        if item.get("name") in INTENTS
+        (item.name, item.confidence) for item in answer.intent_ranking if item.name in INTENTS
     ]
     if not ranking:
-        intent = payload.get("intent") or {}
-        name = str(intent.get("name") or FALLBACK_INTENT)
-        if name not in INTENTS:
-            name = FALLBACK_INTENT
-        ranking = [(name, float(intent.get("confidence") or 0.0))]
+        name = answer.intent.name if answer.intent.name in INTENTS else FALLBACK_INTENT
+        ranking = [(name, answer.intent.confidence)]
     ranking.sort(key=lambda item: item[1], reverse=True)
     intent, confidence = ranking[0]
     return IntentResult(intent, confidence, tuple(ranking), ENGINE)
@@ -65,6 +93,8 @@ class RasaClassifier:
 
     def __init__(self, urls: Mapping[str, str], *, timeout_seconds: float = 0.5) -> None:
         self.urls = dict(urls)
+        #: One deadline for the whole request: connecting, sending and reading every byte.
+        self.deadline = timeout_seconds
         self._client = httpx.AsyncClient(timeout=timeout_seconds)
 
     def serves(self, locale: str) -> bool:
@@ -77,13 +107,15 @@ class RasaClassifier:
         if url is None:
             raise RasaUnavailable(f"no Rasa server configured for locale {locale}")
         try:
-            response = await self._client.post(f"{url}/model/parse", json={"text": text})
-            response.raise_for_status()
-            return result_from_parse(response.json())
-        except httpx.TimeoutException:
+            # httpx's timeout is per read: a server that drips its answer never trips it.
+            async with asyncio.timeout(self.deadline):
+                response = await self._client.post(f"{url}/model/parse", json={"text": text})
+                response.raise_for_status()
+        except (TimeoutError, httpx.TimeoutException):
             raise RasaUnavailable("the Rasa server timed out") from None
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+        except httpx.HTTPError as error:
             raise RasaUnavailable(f"the Rasa server failed ({type(error).__name__})") from None
+        return result_from_parse(parse_answer(response.content))
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""

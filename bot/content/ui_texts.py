@@ -24,6 +24,7 @@ UI_TEXTS: dict[str, frozenset[str]] = {
     "ask_directly": frozenset(),
     "unknown_button": frozenset(),
     "error": frozenset(),
+    "fallback": frozenset(),
     "helpline_heading": frozenset(),
     "fallback_heading": frozenset(),
     "unlisted_heading": frozenset(),

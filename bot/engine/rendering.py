@@ -232,6 +232,13 @@ def with_open_crisis(content: Content, lc: LocaleContent, reply: Reply, profile:
     return Reply(text, first.buttons)
 
 
+def fallback_reply(content: Content, lc: LocaleContent, profile: Profile) -> Reply:
+    """Sent when an answer could not be: always the emergency number and a helpline."""
+    level = Escalation.EMERGENCY if profile.crisis_emergency else Escalation.CRISIS
+    block = helpline_lines(lc, content.country(profile.country), level, profile.crisis_intent)
+    return Reply(_crisis_text(profile, lc.text("fallback"), block))
+
+
 def ask_directly_reply(
     content: Content, lc: LocaleContent, country: str | None, topic: str
 ) -> Reply:

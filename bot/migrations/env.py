@@ -21,4 +21,8 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Migrations may take longer than the bot's statement timeout; for this
+            # transaction only (SET LOCAL ends with it).
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         context.run_migrations()

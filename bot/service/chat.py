@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bot.content.ui_texts import COMMANDS
 from bot.engine import ConversationEngine, Reply, Turn
 from bot.engine.messages import Incoming
-from bot.engine.rendering import text_reply
+from bot.engine.rendering import fallback_reply, text_reply
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.records import Profile
@@ -40,6 +40,20 @@ class ChatService:
         engine = self.engine
         lc = engine.locale_content(engine.resolve_locale(Profile(), language_code))
         return text_reply(lc, key, talk=talk)
+
+    async def fallback(self, platform: str, user_id: int | str, language_code: str | None) -> Reply:
+        """What a child gets when their answer could not be sent or built.
+
+        Always the emergency number and a helpline, of their country when we know it.
+        """
+        profile = Profile()
+        try:
+            profile = await self.profiles.get(self._pseudonymize(platform, user_id)) or profile
+        except StorageUnavailable as error:
+            logger.warning("profile read failed, fallback with defaults: %s", error)
+        engine = self.engine
+        lc = engine.locale_content(engine.resolve_locale(profile, language_code))
+        return fallback_reply(engine.content, lc, profile)
 
     def command_menus(self) -> dict[str, list[tuple[str, str]]]:
         """Each language's slash commands and their descriptions, for the platform's menu."""
@@ -76,8 +90,8 @@ class ChatService:
         return list(turn.replies)
 
     async def _forget(self, pseudonym: str, turn: Turn) -> list[Reply]:
-        # Events still queued for this child must not be written after the delete.
-        await self.events.flush()
+        # Events still queued or spooled for this child must not be written after the delete.
+        await self.events.forget(pseudonym)
         try:
             removed = await self.profiles.forget(pseudonym)
         except StorageUnavailable as error:

@@ -18,9 +18,12 @@ from bot.service.chat import ChatService
 from bot.service.purge import DailyPurge
 from bot.service.reloader import Reloader
 from bot.settings import Settings
+from bot.storage.breaker import CircuitBreaker
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog
+from bot.storage.migrator import Migrator
 from bot.storage.profiles import ProfileStore
+from bot.storage.spool import EventSpool
 from nlu import language_id
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
@@ -107,10 +110,14 @@ class Runtime:
     rasa: RasaClassifier | None = None
     reloader: Reloader | None = None
     purge: DailyPurge | None = None
+    #: Set when the database could not be migrated at start-up: it keeps trying.
+    migrator: Migrator | None = None
 
     def background(self) -> list[BackgroundService]:
         """The background services, in the order they start (and the reverse they stop in)."""
         services: list[BackgroundService] = [self.events]
+        if self.migrator is not None:
+            services.insert(0, self.migrator)
         if self.reloader is not None:
             services.append(self.reloader)
         if self.purge is not None:
@@ -152,14 +159,18 @@ def build_runtime(
     database = make_engine(
         settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds
     )
+    migrator = None
     if migrate:
         try:
             upgrade(database)
         except Exception as error:
-            raise StartupError(
-                f"Could not prepare the database ({type(error).__name__}). Check "
-                "SAFEBOT_DATABASE_URL and that the database server is running."
-            ) from None
+            # Children are answered without the database; events wait on disk meanwhile.
+            logger.warning(
+                "could not prepare the database (%s); starting anyway and trying again in "
+                "the background. Check SAFEBOT_DATABASE_URL and that the server is running.",
+                type(error).__name__,
+            )
+            migrator = Migrator(database)
     sessions = session_factory(database)
     identifier = (
         language_id.LanguageIdentifier.load(settings.models_dir) if len(locales) > 1 else None
@@ -171,11 +182,28 @@ def build_runtime(
         language_id=identifier,
         clock=clock,
     )
-    events = EventLog(sessions, max_queue=settings.event_queue_size)
+    events = EventLog(
+        sessions,
+        max_queue=settings.event_queue_size,
+        spool=EventSpool(settings.event_spool_path),
+    )
     service = ChatService(
         engine=engine,
-        profiles=ProfileStore(sessions, timeout_seconds=settings.db_timeout_seconds),
+        profiles=ProfileStore(
+            sessions,
+            timeout_seconds=settings.db_timeout_seconds,
+            breaker=CircuitBreaker(
+                failures=settings.db_breaker_failures, pause_seconds=settings.db_breaker_seconds
+            ),
+        ),
         events=events,
         pseudonymize=Pseudonymizer(pseudonym_key),
     )
-    return Runtime(settings=settings, service=service, events=events, database=database, rasa=rasa)
+    return Runtime(
+        settings=settings,
+        service=service,
+        events=events,
+        database=database,
+        rasa=rasa,
+        migrator=migrator,
+    )

@@ -14,18 +14,30 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
-    """An engine for SQLite or PostgreSQL, with short timeouts so a dead database fails fast."""
+    """An engine for SQLite or PostgreSQL, with short timeouts so a dead database fails fast.
+
+    A hung database (a lock held elsewhere) ends each statement after ``timeout_seconds`` on
+    the server too, so the threads waiting for it are freed: SQLite's busy timeout, and
+    PostgreSQL's ``statement_timeout`` and ``lock_timeout`` set on every connection.
+    """
     parsed = make_url(url)
     connect_args: dict[str, object] = {}
+    options: dict[str, object] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args = {"timeout": timeout_seconds, "check_same_thread": False}
     elif parsed.get_backend_name() == "postgresql":
-        connect_args = {"connect_timeout": max(1, int(timeout_seconds))}
+        milliseconds = max(1, round(timeout_seconds * 1000))
+        connect_args = {
+            "connect_timeout": max(1, int(timeout_seconds)),
+            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
+        }
+        # Waiting for a free connection is bounded as well.
+        options["pool_timeout"] = timeout_seconds
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    engine = create_engine(url, connect_args=connect_args, **options)
     if parsed.get_backend_name() == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -1,4 +1,7 @@
-"""The anonymised event log. Writes happen in the background and never delay a reply."""
+"""The anonymised event log. Writes happen in the background and never delay a reply.
+
+Events the database cannot take wait in a spool on disk instead of being lost.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from bot.background import BackgroundService
 from bot.clock import current_hour
 from bot.storage.models import Event
 from bot.storage.records import EventRecord
+from bot.storage.spool import EventSpool, Row
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +36,12 @@ class LoggedEvent:
 
 
 class EventLog(BackgroundService):
-    """A bounded queue drained by one background task into the database."""
+    """A bounded queue drained by one background task into the database.
+
+    When the database cannot take a batch, the batch goes to the spool on disk (if there is
+    one) and everything after it too, in order, until a drain of the spool succeeds; the drain
+    is tried again with a growing pause. Without a spool a failed batch is dropped and counted.
+    """
 
     task_name = "safebot-event-log"
 
@@ -42,14 +51,17 @@ class EventLog(BackgroundService):
         *,
         max_queue: int = 10_000,
         flush_timeout: float = 5.0,
+        spool: EventSpool | None = None,
     ) -> None:
         super().__init__()
         self._sessions = sessions
         self._queue: asyncio.Queue[LoggedEvent] = asyncio.Queue(maxsize=max_queue)
         #: How long flushing (and so stopping) waits for the queue to drain.
         self.flush_timeout = flush_timeout
+        self.spool = spool
         self.dropped = 0
         self.written = 0
+        self.spooled = 0
 
     def record(self, event: LoggedEvent) -> None:
         """Queue one event; never blocks, never raises."""
@@ -61,63 +73,109 @@ class EventLog(BackgroundService):
                 logger.warning("event log queue is full; %d events dropped so far", self.dropped)
 
     async def flush(self) -> None:
-        """Wait (up to ``flush_timeout``) until every queued event is written."""
+        """Wait (up to ``flush_timeout``) until every queued event is written or spooled."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), self.flush_timeout)
 
+    async def forget(self, pseudonym: str) -> None:
+        """Make sure no event of this child is written later: flush, and clear the spool."""
+        await self.flush()
+        if self.spool is not None:
+            await asyncio.to_thread(self.spool.discard, pseudonym)
+
     async def stop(self) -> None:
-        """Write what is queued (up to ``flush_timeout``), then stop."""
+        """Write what is queued (up to ``flush_timeout``), spool the rest, then stop."""
         await self.flush()
         await super().stop()
+        left = []
+        while not self._queue.empty():
+            left.append(self._queue.get_nowait())
+            self._queue.task_done()
+        if left:
+            self._keep(_rows(left))
 
-    def _write(self, batch: list[LoggedEvent]) -> None:
-        hour = current_hour()
-        rows = [
-            {
-                "hour": hour,
-                "pseudonym": item.pseudonym,
-                "kind": item.record.kind,
-                "intent": item.record.intent,
-                "confidence_band": item.record.confidence_band,
-                "locale": item.locale,
-                "country": item.country,
-                "escalation": item.record.escalation,
-                "button": item.record.button,
-                "crisis_net": item.record.crisis_net,
-                "clarified": item.record.clarified,
-                "engine": item.record.engine,
-                "helpful": item.record.helpful,
-            }
-            for item in batch
-        ]
+    def _write(self, rows: list[Row]) -> None:
         with self._sessions.begin() as session:
             session.execute(insert(Event), rows)
 
+    def _keep(self, rows: list[Row]) -> bool:
+        """Spool rows the database could not take; False (and counted) when that fails too."""
+        if self.spool is not None:
+            try:
+                self.spool.append(rows)
+                self.spooled += len(rows)
+                return True
+            except OSError as error:
+                logger.error("event log: could not spool (%s)", type(error).__name__)
+        self.dropped += len(rows)
+        logger.error("event log: %d events lost", len(rows))
+        return False
+
+    async def _take(self, timeout: float | None) -> list[LoggedEvent]:
+        try:
+            first = await asyncio.wait_for(self._queue.get(), timeout)
+        except TimeoutError:
+            return []
+        batch = [first]
+        while len(batch) < _BATCH and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        backlog = self.spool is not None and self.spool.pending()  # left by an earlier run
+        failures, next_try = 0, loop.time()
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < _BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            for attempt, pause in enumerate((*_RETRY_SECONDS, None)):
-                try:
-                    await asyncio.to_thread(self._write, batch)
-                    self.written += len(batch)
-                    break
-                except Exception as error:  # report the class only: no data in logs
-                    if pause is None:
-                        self.dropped += len(batch)
-                        logger.error(
-                            "event log: gave up on %d events after %d attempts (%s)",
-                            len(batch),
-                            attempt + 1,
-                            type(error).__name__,
-                        )
-                        break
-                    logger.warning(
-                        "event log: database write failed (%s); retrying in %.1f s",
-                        type(error).__name__,
-                        pause,
-                    )
-                    await asyncio.sleep(pause)
-            for _ in batch:
-                self._queue.task_done()
+            timeout = max(0.0, next_try - loop.time()) if backlog else None
+            batch = await self._take(timeout)
+            rows = _rows(batch)
+            try:
+                if backlog:
+                    if rows:  # behind the spooled ones, to keep the order
+                        await asyncio.to_thread(self._keep, rows)
+                    if loop.time() >= next_try:
+                        assert self.spool is not None
+                        drained = await asyncio.to_thread(self.spool.drain, self._write)
+                        self.written += drained
+                        backlog, failures = False, 0
+                        logger.info("event log: %d spooled events written", drained)
+                elif rows:
+                    await asyncio.to_thread(self._write, rows)
+                    self.written += len(rows)
+            except Exception as error:  # report the class only: no data in logs
+                failures += 1
+                pause = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS)) - 1]
+                if not backlog:
+                    backlog = await asyncio.to_thread(self._keep, rows)
+                next_try = loop.time() + pause
+                logger.warning(
+                    "event log: database write failed (%s); events kept on disk, next try "
+                    "in %.1f s",
+                    type(error).__name__,
+                    pause,
+                )
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+
+def _rows(batch: list[LoggedEvent]) -> list[Row]:
+    hour = current_hour()
+    return [
+        {
+            "hour": hour,
+            "pseudonym": item.pseudonym,
+            "kind": item.record.kind,
+            "intent": item.record.intent,
+            "confidence_band": item.record.confidence_band,
+            "locale": item.locale,
+            "country": item.country,
+            "escalation": item.record.escalation,
+            "button": item.record.button,
+            "crisis_net": item.record.crisis_net,
+            "clarified": item.record.clarified,
+            "engine": item.record.engine,
+            "helpful": item.record.helpful,
+        }
+        for item in batch
+    ]

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import current_hour
+from bot.storage.breaker import CircuitBreaker
 from bot.storage.models import Event, ProfileRow
 from bot.storage.records import Profile
 
@@ -33,17 +34,30 @@ class StorageUnavailable(RuntimeError):
 class ProfileStore:
     """Reads and writes profiles with a time limit, so a slow database never holds a reply."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        timeout_seconds: float,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self._sessions = sessions
         self._timeout = timeout_seconds
+        self.breaker = breaker or CircuitBreaker(failures=3, pause_seconds=5.0)
 
     async def _run(self, work: Callable[[], T]) -> T:
+        if not self.breaker.allow():
+            raise StorageUnavailable("the database is not answering (circuit open)")
         try:
-            return await asyncio.wait_for(asyncio.to_thread(work), self._timeout)
+            result = await asyncio.wait_for(asyncio.to_thread(work), self._timeout)
         except TimeoutError:
+            self.breaker.failed()
             raise StorageUnavailable("the database did not answer in time") from None
         except Exception as error:  # any driver error: report its class only
+            self.breaker.failed()
             raise StorageUnavailable(f"database error ({type(error).__name__})") from None
+        self.breaker.succeeded()
+        return result
 
     def _get(self, pseudonym: str) -> Profile | None:
         with self._sessions() as session:

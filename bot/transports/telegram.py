@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import traceback
+from functools import partial
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -16,7 +19,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -28,20 +33,31 @@ from telegram.ext import (
 from bot.engine import Incoming, Reply
 from bot.service.chat import ChatService
 from bot.service.runtime import Runtime
+from bot.transports.delivery import Outcome, RetryPolicy, deliver
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 _RUNTIME = "runtime"
+_BASE_URL = "base_url"
+_MENU_TASK = "menu_task"
+_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+#: Tries and first pause for the command menu, which waits in the background, never the child.
+_MENU_ATTEMPTS = 5
+_MENU_PAUSE_SECONDS = 2.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 _PRIVATE = filters.ChatType.PRIVATE
 _MESSAGES = filters.UpdateType.MESSAGES  # new and edited messages
 
 
-def _service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
+def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     runtime: Runtime = context.bot_data[_RUNTIME]
-    return runtime.service
+    return runtime
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
+    return _runtime(context).service
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -59,15 +75,36 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
+def _retry_policy(context: ContextTypes.DEFAULT_TYPE) -> RetryPolicy:
+    settings = _runtime(context).settings
+    return RetryPolicy(settings.telegram_send_attempts, settings.telegram_retry_seconds)
+
+
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> bool:
+    """Send the replies in order; False when one of them could not be sent."""
+    policy = _retry_policy(context)
     for reply in replies:
-        await context.bot.send_message(
+        send = partial(
+            context.bot.send_message,
             chat_id,
             reply.text,
             parse_mode=ParseMode.HTML,
             reply_markup=_markup(reply),
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
+        if await deliver(send, policy) is Outcome.FAILED:
+            return False
+    return True
+
+
+async def _send_fallback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The emergency number and helpline of the child's country, when the answer failed."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    reply = await _service(context).fallback(PLATFORM, user.id, _language(update))
+    if not await _send(context, chat.id, [reply]):
+        logger.error("send: the helpline fallback could not be sent either")
 
 
 async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: Incoming) -> None:
@@ -75,7 +112,8 @@ async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: 
     if user is None or chat is None:
         return
     replies = await _service(context).handle(PLATFORM, user.id, incoming)
-    await _send(context, chat.id, replies)
+    if not await _send(context, chat.id, replies):
+        await _send_fallback(update, context)
 
 
 def _language(update: Update) -> str | None:
@@ -104,7 +142,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    # Only stops the button's spinner: its failure must not cost the child the answer.
+    await deliver(query.answer, _retry_policy(context))
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE or not isinstance(query.data, str):
         return
@@ -157,8 +196,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type != update.effective_chat.PRIVATE:
         return
     try:
-        reply = _service(context).notice("error", _language(update), talk=True)
-        await _send(context, update.effective_chat.id, [reply])
+        # The child's answer is lost: they get the numbers that matter instead of a bare sorry.
+        await _send_fallback(update, context)
     except Exception as second:  # never let the error handler raise
         logger.error("could not send the error reply (%s)", type(second).__name__)
 
@@ -170,26 +209,75 @@ async def _post_init(application: Application) -> None:
     if reloader is not None:
         # `kill -HUP <pid>` publishes checked content at once, without waiting for the watcher.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_content)
+    application.bot_data[_MENU_TASK] = asyncio.create_task(
+        _register_commands(application, runtime), name="safebot-command-menu"
+    )
+
+
+async def _register_commands(application: Application, runtime: Runtime) -> None:
+    """Publish the command menus; failures are logged, retried a few times, never fatal.
+
+    A bot of its own, without the rate limiter: a long "retry after" on this call must not hold
+    up the children's answers, which the limiter would do.
+    """
     default = runtime.settings.default_locale
-    for code, menu in runtime.service.command_menus().items():
+    calls: list[tuple[list[BotCommand], str | None]] = []
+    for language, menu in runtime.service.command_menus().items():
         commands = [BotCommand(name, description) for name, description in menu]
-        await application.bot.set_my_commands(commands, language_code=code)
-        if code == default:
-            await application.bot.set_my_commands(commands)
+        calls.append((commands, language))
+        if language == default:
+            calls.append((commands, None))
+    plain = Bot(application.bot.token, base_url=application.bot_data[_BASE_URL])
+    pause = _MENU_PAUSE_SECONDS
+    try:
+        for attempt in range(1, _MENU_ATTEMPTS + 1):
+            try:
+                async with plain:
+                    while calls:
+                        await plain.set_my_commands(calls[0][0], language_code=calls[0][1])
+                        calls.pop(0)
+                return
+            except TelegramError as error:
+                logger.warning(
+                    "setMyCommands failed (%s), attempt %d of %d; the bot runs on",
+                    type(error).__name__,
+                    attempt,
+                    _MENU_ATTEMPTS,
+                )
+            await asyncio.sleep(pause)
+            pause *= 2
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # the menu is a convenience: nothing here may stop the bot
+        logger.warning("setMyCommands failed (%s); the bot runs on", type(error).__name__)
 
 
 async def _post_shutdown(application: Application) -> None:
+    task: asyncio.Task[None] | None = application.bot_data.pop(_MENU_TASK, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     runtime: Runtime = application.bot_data[_RUNTIME]
     await runtime.aclose()
 
 
 def build_application(runtime: Runtime, *, token: str, base_url: str | None = None) -> Application:
     """The python-telegram-bot Application, wired to the runtime."""
-    builder = ApplicationBuilder().token(token).post_init(_post_init).post_shutdown(_post_shutdown)
+    settings = runtime.settings
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .read_timeout(settings.telegram_timeout_seconds)
+        .rate_limiter(AIORateLimiter(max_retries=settings.telegram_max_retry_after))
+    )
     if base_url:
         builder = builder.base_url(base_url)
     application = builder.build()
     application.bot_data[_RUNTIME] = runtime
+    application.bot_data[_BASE_URL] = base_url or _DEFAULT_BASE_URL
     application.add_handler(MessageHandler(_PRIVATE & _MESSAGES & filters.COMMAND, on_command))
     application.add_handler(
         MessageHandler(_PRIVATE & _MESSAGES & filters.TEXT & ~filters.COMMAND, on_text)

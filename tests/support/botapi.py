@@ -2,7 +2,8 @@
 
 It speaks enough of the real HTTP API (getMe, getUpdates with long polling, sendMessage,
 answerCallbackQuery, setMyCommands, deleteWebhook...) for python-telegram-bot's real
-``Application`` to run against it through ``TELEGRAM_BASE_URL``.
+``Application`` to run against it through ``TELEGRAM_BASE_URL``. Faults can be injected per
+method (:meth:`BotApiStandIn.inject`): a 429 with ``retry_after``, a 5xx, or a slow answer.
 """
 
 from __future__ import annotations
@@ -45,12 +46,43 @@ class Call:
     token: str
 
 
+@dataclass(frozen=True)
+class Fault:
+    """How the stand-in answers one call: an error status, or the right answer but late.
+
+    A call answered with an error is not delivered (it goes to ``rejected``, not ``calls``); a
+    late answer is delivered at once, like a Telegram that sent the message but answered slowly.
+    """
+
+    status: int = 200
+    retry_after: int | None = None
+    delay_seconds: float = 0.0
+
+    @classmethod
+    def too_many_requests(cls, retry_after: int = 1) -> Fault:
+        return cls(429, retry_after=retry_after)
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        return cls(status)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        return cls(delay_seconds=seconds)
+
+
+_REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+
+
 @dataclass
 class BotApiStandIn:
     """The server state: queued updates and every call received."""
 
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    #: Calls answered with an injected error status (so not delivered).
+    rejected: list[Call] = field(default_factory=list)
+    _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -74,6 +106,11 @@ class BotApiStandIn:
             self.updates.append({"update_id": update_id, **update})
             self._lock.notify_all()
             return update_id
+
+    def inject(self, method: str, *faults: Fault) -> None:
+        """The next calls of ``method`` meet these faults, one call each, in order."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend(faults)
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
         with self._lock:
@@ -110,6 +147,29 @@ class BotApiStandIn:
                 self._lock.wait(remaining)
 
     # -- the server side -----------------------------------------------------------------
+
+    def _respond(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        """The HTTP status and JSON body of one call, faults included."""
+        with self._lock:
+            queued = self._faults.get(method)
+            fault = queued.pop(0) if queued else Fault()
+            if fault.status != 200:
+                self.rejected.append(Call(method, params, token))
+                self._lock.notify_all()
+        if fault.status != 200:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.status,
+                "description": _REASONS.get(fault.status, "Server Error"),
+            }
+            if fault.retry_after is not None:
+                body["description"] += f": retry after {fault.retry_after}"
+                body["parameters"] = {"retry_after": fault.retry_after}
+            return fault.status, body
+        result = self._answer(token, method, params)
+        if fault.delay_seconds:
+            time.sleep(fault.delay_seconds)  # the injected slowness, after delivery
+        return 200, {"ok": True, "result": result}
 
     def _answer(self, token: str, method: str, params: dict[str, Any]) -> Any:
         with self._lock:
@@ -152,16 +212,19 @@ class BotApiStandIn:
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 try:
-                    result = standin._answer(token, method, params)
-                    payload = {"ok": True, "result": result}
+                    status, payload = standin._respond(token, method, params)
                 except Exception as error:  # pragma: no cover - a broken test setup
+                    status = 400
                     payload = {"ok": False, "error_code": 400, "description": str(error)}
                 data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the bot stopped waiting (a slow answer): fine
+                    return
 
             do_GET = do_POST
 

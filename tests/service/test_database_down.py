@@ -1,0 +1,105 @@
+"""Start-up with the database down: children are answered, events wait on disk, and once the
+database is back the schema is migrated and every event written (a real PostgreSQL behind a
+TCP forwarder that refuses connections until the test brings it up)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.engine.messages import Incoming
+from bot.service.runtime import build_runtime
+from tests.conftest import POSTGRES_ADMIN_URL, TEST_KEY, make_settings
+from tests.support.tcpproxy import TcpProxy
+from tests.support.waiting import wait_until
+
+MARKER = "walrus-marker-3d9e"
+CHILDREN = (987650001, 987650002, 987650003)
+
+
+@pytest.fixture
+def empty_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (not migrated), dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"safebot_down_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def proxy() -> Iterator[TcpProxy]:
+    url = make_url(POSTGRES_ADMIN_URL)
+    forwarder = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    yield forwarder
+    forwarder.close()
+
+
+async def eventually(condition: object, what: str, timeout: float = 60.0) -> None:
+    """Poll without blocking the loop the bot's background tasks run on."""
+    assert callable(condition)
+    await asyncio.to_thread(wait_until, condition, timeout=timeout, what=what)
+
+
+@pytest.mark.postgres
+async def test_children_are_answered_and_no_event_is_lost_while_the_database_is_down(
+    empty_database: str, proxy: TcpProxy, tmp_path: Path, models_dir: Path
+) -> None:
+    through_proxy = make_url(empty_database).set(port=proxy.port)
+    settings = make_settings(
+        tmp_path,
+        models_dir,
+        database_url=through_proxy.render_as_string(hide_password=False),
+        db_timeout_seconds=0.5,
+    )
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)  # the database refuses: no error
+    await runtime.start()
+    spool = settings.event_spool_path
+    try:
+        for child in CHILDREN:
+            replies = await runtime.service.handle(
+                "test", child, Incoming.message(f"{MARKER} hacked my instagram", "en")
+            )
+            assert replies[0].text
+        crisis = await runtime.service.handle(
+            "test", CHILDREN[0], Incoming.message("i want to kill myself", "en")
+        )
+        assert "🚨" in crisis[0].text
+
+        def spooled() -> bool:
+            return spool.exists() and len(spool.read_text().splitlines()) == 4
+
+        await eventually(spooled, "four events spooled to disk")
+        kept = spool.read_text()
+        assert MARKER not in kept and not any(str(child) in kept for child in CHILDREN)
+        assert spool.stat().st_mode & 0o077 == 0
+
+        proxy.up()  # the database is back
+        direct = create_engine(empty_database)
+
+        def written() -> bool:
+            with direct.connect() as connection:
+                tables = connection.execute(
+                    text("select count(*) from pg_tables where tablename = 'events'")
+                ).scalar_one()
+                if not tables:
+                    return False
+                count = connection.execute(text("select count(*) from events")).scalar_one()
+            return bool(count == 4)
+
+        try:
+            await eventually(written, "the migration and the four spooled events")
+        finally:
+            direct.dispose()
+        await eventually(lambda: not spool.exists() or not spool.read_text(), "an empty spool")
+    finally:
+        await runtime.aclose()
