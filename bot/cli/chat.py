@@ -33,6 +33,8 @@ def chat(settings: Settings, *, language: str | None = None) -> int:
 
 def run(settings: Settings) -> int:
     """Run the Telegram bot with long polling."""
+    from telegram.error import InvalidToken
+
     from bot.service.runtime import build_runtime
     from bot.transports.telegram import ALLOWED_UPDATES, build_application
 
@@ -48,7 +50,14 @@ def run(settings: Settings) -> int:
         settings, pseudonym_key=settings.pseudonym_key, progress=progress_bars()
     )
     application = build_application(runtime, token=token, base_url=settings.telegram_base_url)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        # Its message quotes the token: say what to check instead.
+        raise CliError(
+            "Telegram refused the token (401 or 404). Check TELEGRAM_TOKEN and, if it is set, "
+            "TELEGRAM_BASE_URL (it ends before the /bot<token> part)."
+        ) from None
     return 0
 
 

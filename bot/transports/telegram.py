@@ -28,6 +28,7 @@ from telegram.ext import (
 from bot.engine import Incoming, Reply
 from bot.service.chat import ChatService
 from bot.service.runtime import Runtime
+from bot.transports.telegram_updates import ReadableUpdatesRequest
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,13 @@ async def _post_shutdown(application: Application) -> None:
 
 def build_application(runtime: Runtime, *, token: str, base_url: str | None = None) -> Application:
     """The python-telegram-bot Application, wired to the runtime."""
-    builder = ApplicationBuilder().token(token).post_init(_post_init).post_shutdown(_post_shutdown)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .get_updates_request(ReadableUpdatesRequest())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
     if base_url:
         builder = builder.base_url(base_url)
     application = builder.build()

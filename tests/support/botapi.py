@@ -55,6 +55,8 @@ class BotApiStandIn:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     server: ThreadingHTTPServer | None = None
+    #: When set, any other token is refused with 401 Unauthorized, as Telegram does.
+    accepted_token: str | None = None
 
     # -- the test side -------------------------------------------------------------------
 
@@ -151,13 +153,23 @@ class BotApiStandIn:
                 length = int(self.headers.get("Content-Length", 0) or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 params = _decode(body, self.headers.get("Content-Type", ""))
-                try:
-                    result = standin._answer(token, method, params)
-                    payload = {"ok": True, "result": result}
-                except Exception as error:  # pragma: no cover - a broken test setup
-                    payload = {"ok": False, "error_code": 400, "description": str(error)}
+                status = 200
+                if not token_part.startswith("bot"):  # a wrong TELEGRAM_BASE_URL
+                    status, payload = (
+                        404,
+                        {"ok": False, "error_code": 404, "description": "Not Found"},
+                    )
+                elif standin.accepted_token is not None and token != standin.accepted_token:
+                    status = 401
+                    payload = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                else:
+                    try:
+                        result = standin._answer(token, method, params)
+                        payload = {"ok": True, "result": result}
+                    except Exception as error:  # pragma: no cover - a broken test setup
+                        payload = {"ok": False, "error_code": 400, "description": str(error)}
                 data = json.dumps(payload).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
