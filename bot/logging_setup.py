@@ -1,19 +1,64 @@
 """Logging that cannot leak.
 
-Library loggers that print requests are held at WARNING, and any secret (the bot token) is
-masked in every line, whatever its level.
+Library loggers that print requests are held at WARNING; what they still log, at any level,
+keeps only the library's own wording (never its arguments, never an exception's message,
+which can quote a whole update); and any secret (the bot token) is masked in every line and
+in an uncaught exception's traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import traceback
 from collections.abc import Iterable
+from types import TracebackType
 from typing import TextIO
 
 #: Loggers that print request URLs (with the token) or whole updates (with text and ids)
 #: at INFO or DEBUG.
 _NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack", "urllib3", "asyncio")
+
+
+#: Libraries whose records can carry update content: text, ids, names, usernames, the token.
+_LIBRARIES = ("telegram", "httpx", "httpcore", "hpack", "apscheduler")
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[a-zA-Z%]")
+_WITHHELD = "…"
+
+
+def _from_library(name: str) -> bool:
+    return any(name == lib or name.startswith(lib + ".") for lib in _LIBRARIES)
+
+
+def safe_traceback(error: BaseException) -> str:
+    """Where an exception (and its causes) happened, without any exception's message."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current)
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"{frames}{kind.__module__}.{kind.__qualname__} (message withheld)")
+        current = current.__cause__ or current.__context__
+    return "\nTraceback (most recent call last, causes after):\n" + "\n".join(parts)
+
+
+class LibraryRecords(logging.Filter):
+    """Keep only the wording of a library's record: its arguments and exception text go."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a record of the Telegram and HTTP libraries; never drops a record."""
+        if not _from_library(record.name):
+            return True
+        template = record.msg if isinstance(record.msg, str) else "(a record of the library)"
+        message = _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else _WITHHELD, template)
+        if record.exc_info and record.exc_info[1] is not None:
+            message += safe_traceback(record.exc_info[1])
+        record.msg, record.args = message, None
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -64,10 +109,29 @@ def configure_logging(
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
     )
+    handler.addFilter(LibraryRecords())
     handler.addFilter(RedactSecrets(secrets))
     handler._safebot = True  # type: ignore[attr-defined]
+    _redact_uncaught(secrets, stream)
     root.addHandler(handler)
     root.setLevel(level)
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
+
+
+def _redact_uncaught(secrets: list[str], stream: TextIO | None) -> None:
+    """An uncaught exception's traceback is printed with secrets masked."""
+    if not any(secrets):
+        return
+
+    def excepthook(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, error, tb))
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, "[REDACTED]")
+        (stream or sys.stderr).write(text)
+
+    sys.excepthook = excepthook

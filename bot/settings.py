@@ -9,10 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: Keys that look like placeholders are refused by ``safebot run``.
-_PLACEHOLDER_KEYS = {"", "changeme", "change-me", "secret", "test", "dev", "xxx"}
-MIN_PSEUDONYM_KEY_LENGTH = 32
-
 
 class Settings(BaseSettings):
     """Configuration of safebot; every field can be set as ``SAFEBOT_<NAME>``."""
@@ -160,19 +156,3 @@ class Settings(BaseSettings):
         return value
 
     # -- end of reviewers' statistics --
-
-
-def pseudonym_key_problem(key: SecretStr | None) -> str | None:
-    """Say what is wrong with a pseudonym key for production use, or None if it is fine."""
-    if key is None:
-        return (
-            "SAFEBOT_PSEUDONYM_KEY is not set. Generate one with "
-            "`python3 -c 'import secrets; print(secrets.token_hex(32))'` and keep it secret."
-        )
-    value = key.get_secret_value()
-    if value.strip().lower() in _PLACEHOLDER_KEYS or len(value) < MIN_PSEUDONYM_KEY_LENGTH:
-        return (
-            f"SAFEBOT_PSEUDONYM_KEY looks like a placeholder or is shorter than "
-            f"{MIN_PSEUDONYM_KEY_LENGTH} characters; use a long random value."
-        )
-    return None

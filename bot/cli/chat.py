@@ -8,16 +8,26 @@ from typing import Any
 
 from bot.cli.common import CliError, load_settings, progress_bars
 from bot.logging_setup import configure_logging
-from bot.settings import Settings, pseudonym_key_problem
+from bot.pseudonym import pseudonym_key_problem
+from bot.settings import Settings
 
 
 def chat(settings: Settings, *, language: str | None = None) -> int:
     """Chat with the bot in this terminal (embedded classifier, local database)."""
-    from bot.pseudonym import local_key
+    from bot.pseudonym import KeyFileError, local_key
     from bot.service.runtime import build_runtime
     from bot.transports.console import run_console
 
-    key = settings.pseudonym_key or local_key(settings.data_dir / "console-pseudonym.key")
+    if settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value():
+        problem = pseudonym_key_problem(settings.pseudonym_key)
+        if problem:
+            raise CliError(f"Refusing to start: {problem}")
+        key = settings.pseudonym_key
+    else:
+        try:
+            key = local_key(settings.data_dir / "console-pseudonym.key")
+        except KeyFileError as error:
+            raise CliError(str(error)) from None
     runtime = build_runtime(settings, pseudonym_key=key, progress=progress_bars())
 
     async def main() -> None:
@@ -33,6 +43,8 @@ def chat(settings: Settings, *, language: str | None = None) -> int:
 
 def run(settings: Settings) -> int:
     """Run the Telegram bot with long polling."""
+    from telegram.error import InvalidToken
+
     from bot.service.runtime import build_runtime
     from bot.transports.telegram import ALLOWED_UPDATES, build_application
 
@@ -48,7 +60,14 @@ def run(settings: Settings) -> int:
         settings, pseudonym_key=settings.pseudonym_key, progress=progress_bars()
     )
     application = build_application(runtime, token=token, base_url=settings.telegram_base_url)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        # Its message quotes the token: say what to check instead.
+        raise CliError(
+            "Telegram refused the token (401 or 404). Check TELEGRAM_TOKEN and, if it is set, "
+            "TELEGRAM_BASE_URL (it ends before the /bot<token> part)."
+        ) from None
     return 0
 
 

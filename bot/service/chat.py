@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 
+from bot.content import Escalation
 from bot.content.ui_texts import COMMANDS
 from bot.engine import ConversationEngine, Reply, Turn
 from bot.engine.messages import Incoming
@@ -14,6 +16,20 @@ from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.records import Profile
 
 logger = logging.getLogger(__name__)
+
+#: How many answered messages are remembered (in memory only) to recognise their edits.
+_REMEMBERED_MESSAGES = 10_000
+_NOT_ANSWERED = -1
+
+
+def _urgency(turn: Turn) -> int:
+    """How serious the answer of a turn is (the rank of its escalation)."""
+    if turn.event is None:
+        return Escalation.NONE.rank
+    try:
+        return Escalation(turn.event.escalation).rank
+    except ValueError:
+        return Escalation.NONE.rank
 
 
 class ChatService:
@@ -31,6 +47,8 @@ class ChatService:
         self.profiles = profiles
         self.events = events
         self._pseudonymize = pseudonymize
+        # (pseudonym, message id) -> the urgency it was answered with; never stored on disk.
+        self._answered: OrderedDict[tuple[str, int], int] = OrderedDict()
 
     def notice(self, key: str, language_code: str | None, *, talk: bool = False) -> Reply:
         """An interface text for someone we keep nothing about (groups, error replies).
@@ -66,8 +84,21 @@ class ChatService:
         """The pseudonym of a platform user."""
         return self._pseudonymize(platform, user_id)
 
-    async def handle(self, platform: str, user_id: int | str, incoming: Incoming) -> list[Reply]:
-        """Answer one message. Storage trouble never costs the child their answer."""
+    async def handle(
+        self,
+        platform: str,
+        user_id: int | str,
+        incoming: Incoming,
+        *,
+        message_id: int | None = None,
+        edited: bool = False,
+    ) -> list[Reply]:
+        """Answer one message. Storage trouble never costs the child their answer.
+
+        An edited message (``edited``, with the ``message_id`` of the original) is answered,
+        and counted, only when the edit makes it a crisis or emergency that its earlier answer
+        was not: a child is never answered twice for one message.
+        """
         pseudonym = self._pseudonymize(platform, user_id)
         try:
             stored = await self.profiles.get(pseudonym)
@@ -76,6 +107,8 @@ class ChatService:
             stored = None
         profile = stored or Profile()
         turn = await self.engine.handle(incoming, profile)
+        if message_id is not None and not self._first_answer(pseudonym, message_id, turn, edited):
+            return []
         if turn.forget:
             return await self._forget(pseudonym, turn)
         if turn.profile != profile or stored is None:
@@ -88,6 +121,19 @@ class ChatService:
                 LoggedEvent(turn.event, pseudonym, turn.locale, turn.profile.country)
             )
         return list(turn.replies)
+
+    def _first_answer(self, pseudonym: str, message_id: int, turn: Turn, edited: bool) -> bool:
+        """Remember the answer of a message; whether an edit of it deserves a new answer."""
+        key = (pseudonym, message_id)
+        urgency = _urgency(turn)
+        before = self._answered.get(key, Escalation.NONE.rank if edited else _NOT_ANSWERED)
+        if edited and (urgency < Escalation.CRISIS.rank or urgency <= before):
+            return False
+        self._answered[key] = max(urgency, before)
+        self._answered.move_to_end(key)
+        while len(self._answered) > _REMEMBERED_MESSAGES:
+            self._answered.popitem(last=False)
+        return True
 
     async def _forget(self, pseudonym: str, turn: Turn) -> list[Reply]:
         # Events still queued or spooled for this child must not be written after the delete.

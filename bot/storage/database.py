@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -25,7 +26,7 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
     options: dict[str, object] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _owner_only_file(Path(parsed.database))
         connect_args = {"timeout": timeout_seconds, "check_same_thread": False}
     elif parsed.get_backend_name() == "postgresql":
         milliseconds = max(1, round(timeout_seconds * 1000))
@@ -48,6 +49,19 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
             cursor.close()
 
     return engine
+
+
+def _owner_only_file(path: Path) -> None:
+    """Create the database file readable by its owner only, or make an existing one so.
+
+    SQLite gives the -wal and -shm files the mode of the database file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

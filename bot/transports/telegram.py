@@ -15,6 +15,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
+    MaybeInaccessibleMessage,
     Message,
     Update,
 )
@@ -31,9 +32,11 @@ from telegram.ext import (
 )
 
 from bot.engine import Incoming, Reply
+from bot.engine.payloads import FEEDBACK
 from bot.service.chat import ChatService
 from bot.service.runtime import Runtime
 from bot.transports.delivery import Outcome, RetryPolicy, deliver
+from bot.transports.telegram_updates import ReadableUpdatesRequest
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 _PRIVATE = filters.ChatType.PRIVATE
 _MESSAGES = filters.UpdateType.MESSAGES  # new and edited messages
+_FEEDBACK = f"{FEEDBACK}:"
 
 
 def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -107,11 +111,23 @@ async def _send_fallback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         logger.error("send: the helpline fallback could not be sent either")
 
 
-async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: Incoming) -> None:
+async def _handle(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    incoming: Incoming,
+    *,
+    message: Message | None = None,
+) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    replies = await _service(context).handle(PLATFORM, user.id, incoming)
+    replies = await _service(context).handle(
+        PLATFORM,
+        user.id,
+        incoming,
+        message_id=message.message_id if message is not None else None,
+        edited=update.edited_message is not None,
+    )
     if not await _send(context, chat.id, replies):
         await _send_fallback(update, context)
 
@@ -125,13 +141,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    await _handle(update, context, Incoming.message(message.text, _language(update)))
+    incoming = Incoming.message(message.text, _language(update))
+    await _handle(update, context, incoming, message=message)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A slash command in a private chat."""
+    """A slash command in a private chat (an edited one was answered already)."""
     message = update.effective_message
-    if message is None or not message.text:
+    if message is None or not message.text or update.edited_message is not None:
         return
     name = message.text.split()[0][1:].split("@")[0].lower()
     await _handle(update, context, Incoming.command(name, _language(update)))
@@ -147,7 +164,22 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE or not isinstance(query.data, str):
         return
+    if query.data.startswith(_FEEDBACK) and not _offered(query.message, query.data, context.bot.id):
+        return  # "did this help?" counts only when we asked it: a forged press is not counted
     await _handle(update, context, Incoming.button(query.data, _language(update)))
+
+
+def _offered(message: MaybeInaccessibleMessage | None, data: str, bot_id: int) -> bool:
+    """Whether a message we sent carries a button with this data."""
+    if not isinstance(message, Message) or message.from_user is None:
+        return False
+    if message.from_user.id != bot_id or message.reply_markup is None:
+        return False
+    return any(
+        button.callback_data == data
+        for row in message.reply_markup.inline_keyboard
+        for button in row
+    )
 
 
 def _media_kind(message: Message) -> str:
@@ -172,15 +204,23 @@ def _media_kind(message: Message) -> str:
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, files...: a kind reply; nothing is downloaded."""
     message = update.effective_message
-    if message is None:
+    if message is None or update.edited_message is not None:
         return
     await _handle(update, context, Incoming.media(_media_kind(message), _language(update)))
 
 
+def _for_another_bot(message: Message | None, username: str) -> bool:
+    """A command addressed to another bot (``/start@other_bot``)."""
+    if message is None or not message.text:
+        return False
+    _, at, addressee = message.text.split()[0].partition("@")
+    return bool(at) and addressee.lower() != username.lower()
+
+
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anything addressed to us in a group: we only talk privately. Nothing is logged."""
+    """A command for us in a group: we only talk privately. Nothing is logged."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or _for_another_bot(update.effective_message, context.bot.username):
         return
     notice = _service(context).notice("group_only", _language(update))
     await context.bot.send_message(chat.id, notice.text, parse_mode=ParseMode.HTML)
@@ -268,6 +308,7 @@ def build_application(runtime: Runtime, *, token: str, base_url: str | None = No
     builder = (
         ApplicationBuilder()
         .token(token)
+        .get_updates_request(ReadableUpdatesRequest())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .read_timeout(settings.telegram_timeout_seconds)

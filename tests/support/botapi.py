@@ -87,6 +87,8 @@ class BotApiStandIn:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     server: ThreadingHTTPServer | None = None
+    #: When set, any other token is refused with 401 Unauthorized, as Telegram does.
+    accepted_token: str | None = None
 
     # -- the test side -------------------------------------------------------------------
 
@@ -211,11 +213,18 @@ class BotApiStandIn:
                 length = int(self.headers.get("Content-Length", 0) or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 params = _decode(body, self.headers.get("Content-Type", ""))
-                try:
-                    status, payload = standin._respond(token, method, params)
-                except Exception as error:  # pragma: no cover - a broken test setup
-                    status = 400
-                    payload = {"ok": False, "error_code": 400, "description": str(error)}
+                if not token_part.startswith("bot"):  # a wrong TELEGRAM_BASE_URL
+                    status = 404
+                    payload = {"ok": False, "error_code": 404, "description": "Not Found"}
+                elif standin.accepted_token is not None and token != standin.accepted_token:
+                    status = 401
+                    payload = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                else:
+                    try:
+                        status, payload = standin._respond(token, method, params)
+                    except Exception as error:  # pragma: no cover - a broken test setup
+                        status = 400
+                        payload = {"ok": False, "error_code": 400, "description": str(error)}
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
