@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import insert
@@ -22,6 +23,8 @@ from bot.storage.spool import EventSpool, Row
 logger = logging.getLogger(__name__)
 
 _BATCH = 200
+#: How many recent /forget requests the log remembers, to drop events queued before them.
+_FORGOTTEN_KEEP = 10_000
 _RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -55,7 +58,12 @@ class EventLog(BackgroundService):
     ) -> None:
         super().__init__()
         self._sessions = sessions
-        self._queue: asyncio.Queue[LoggedEvent] = asyncio.Queue(maxsize=max_queue)
+        #: Each queued event with its number in the order events were recorded.
+        self._queue: asyncio.Queue[tuple[int, LoggedEvent]] = asyncio.Queue(maxsize=max_queue)
+        self._recorded = 0
+        #: pseudonym -> how many events had been recorded when the child asked to be forgotten:
+        #: events of theirs numbered below it are never written, wherever they wait.
+        self._forgotten: OrderedDict[str, int] = OrderedDict()
         #: How long flushing (and so stopping) waits for the queue to drain.
         self.flush_timeout = flush_timeout
         self.spool = spool
@@ -66,7 +74,8 @@ class EventLog(BackgroundService):
     def record(self, event: LoggedEvent) -> None:
         """Queue one event; never blocks, never raises."""
         try:
-            self._queue.put_nowait(event)
+            self._queue.put_nowait((self._recorded, event))
+            self._recorded += 1
         except asyncio.QueueFull:
             self.dropped += 1
             if self.dropped % 100 == 1:
@@ -78,7 +87,15 @@ class EventLog(BackgroundService):
             await asyncio.wait_for(self._queue.join(), self.flush_timeout)
 
     async def forget(self, pseudonym: str) -> None:
-        """Make sure no event of this child is written later: flush, and clear the spool."""
+        """Make sure no event of this child is written later: flush, and clear the spool.
+
+        Events of theirs still queued when the flush gives up (a hung database) are dropped
+        when their turn comes, so "Done" is final.
+        """
+        self._forgotten[pseudonym] = self._recorded
+        self._forgotten.move_to_end(pseudonym)
+        while len(self._forgotten) > _FORGOTTEN_KEEP:
+            self._forgotten.popitem(last=False)
         await self.flush()
         if self.spool is not None:
             await asyncio.to_thread(self.spool.discard, pseudonym)
@@ -91,8 +108,9 @@ class EventLog(BackgroundService):
         while not self._queue.empty():
             left.append(self._queue.get_nowait())
             self._queue.task_done()
-        if left:
-            self._keep(_rows(left))
+        rows = self._rows(left)
+        if rows:
+            self._keep(rows)
 
     def _write(self, rows: list[Row]) -> None:
         with self._sessions.begin() as session:
@@ -111,7 +129,14 @@ class EventLog(BackgroundService):
         logger.error("event log: %d events lost", len(rows))
         return False
 
-    async def _take(self, timeout: float | None) -> list[LoggedEvent]:
+    def _rows(self, batch: list[tuple[int, LoggedEvent]]) -> list[Row]:
+        """The rows to write: events queued before their child's /forget are left out."""
+        kept = [
+            event for number, event in batch if number >= self._forgotten.get(event.pseudonym, -1)
+        ]
+        return _rows(kept)
+
+    async def _take(self, timeout: float | None) -> list[tuple[int, LoggedEvent]]:
         try:
             first = await asyncio.wait_for(self._queue.get(), timeout)
         except TimeoutError:
@@ -128,7 +153,7 @@ class EventLog(BackgroundService):
         while True:
             timeout = max(0.0, next_try - loop.time()) if backlog else None
             batch = await self._take(timeout)
-            rows = _rows(batch)
+            rows = self._rows(batch)
             try:
                 if backlog:
                     if rows:  # behind the spooled ones, to keep the order

@@ -60,3 +60,28 @@ async def test_events_still_queued_at_stop_are_kept_on_disk(tmp_path: Path) -> N
     await log.stop()
     assert len(spool.path.read_text().splitlines()) == 5
     engine.dispose()
+
+
+async def test_events_still_queued_at_forget_are_never_written(tmp_path: Path) -> None:
+    # issue #13: the reply said "Done", then the queued event was written afterwards. Here the
+    # log is not running yet (as when a hung database holds the writer), so the flush in
+    # forget gives up and the child's queued events are still waiting.
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    log = EventLog(sessions, flush_timeout=0.0)
+    log.record(event("a" * 64))
+    log.record(event("b" * 64))
+    await log.forget("a" * 64)
+    log.record(event("a" * 64))  # written after the forget: a new conversation, kept
+    await log.start()
+    try:
+        log.flush_timeout = 10.0
+        await log.flush()
+        with sessions() as session:
+            rows = sorted(session.scalars(select(Event.pseudonym)).all())
+        assert rows == ["a" * 64, "b" * 64]
+        assert log.written == 2
+    finally:
+        await log.stop()
+        engine.dispose()
