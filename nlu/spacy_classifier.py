@@ -147,7 +147,7 @@ def train_locale(
     """Train and save one locale's model from its training data folder."""
     started = time.perf_counter()
     data_dir = locale_data_dir(nlu_data_dir, locale)
-    examples = read_nlu_dir(data_dir)
+    examples = read_nlu_dir(data_dir, topic_only=False)
     topics = read_nlu_dir(data_dir, risk_only=False)
     nlp = train_model(topics, locale, epochs=epochs, on_epoch=on_epoch)
     risk = train_risk(examples, locale, seed=SEED)

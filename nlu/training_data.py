@@ -63,16 +63,27 @@ def read_nlu_file(path: Path) -> list[Example]:
 #: A locale's subfolder of examples that train only the risk model (more ways of saying a
 #: crisis, harmless look-alikes): measured to help the risk model but to blur the topics.
 RISK_ONLY_DIR = "risk"
+#: A locale's subfolder of examples that train only the topic classifier (everyday messages
+#: that share words with a crisis): measured to cut the topic classifier's false alarms but to
+#: cost the risk model recall on unseen crises, which it exists for.
+TOPIC_ONLY_DIR = "topic"
 
 
-def read_nlu_dir(directory: Path, *, risk_only: bool = True) -> list[Example]:
+def read_nlu_dir(
+    directory: Path, *, risk_only: bool = True, topic_only: bool = True
+) -> list[Example]:
     """Read every ``*.yml`` file under a folder, in a stable order.
 
-    With ``risk_only=False`` the files under ``risk/`` are left out (the topic classifier's view).
+    With ``risk_only=False`` the files under ``risk/`` are left out (the topic classifier's view);
+    with ``topic_only=False`` those under ``topic/`` (the risk model's view).
     """
     files = sorted(directory.rglob("*.yml")) + sorted(directory.rglob("*.yaml"))
-    if not risk_only:
-        files = [f for f in files if RISK_ONLY_DIR not in f.relative_to(directory).parts[:-1]]
+    left_out = {
+        name
+        for name, keep in ((RISK_ONLY_DIR, risk_only), (TOPIC_ONLY_DIR, topic_only))
+        if not keep
+    }
+    files = [f for f in files if not left_out & set(f.relative_to(directory).parts[:-1])]
     if not files:
         raise TrainingDataError(f"{directory}: no training data files (*.yml) found")
     examples: list[Example] = []
