@@ -11,10 +11,12 @@ from bot.settings import Settings
 
 
 def check(settings: Settings, *, directory: Path | None = None) -> int:
-    """Check content files and crisis rules; explain each problem with file and line."""
+    """Check content files, crisis rules and training data; each problem with file and line."""
     from bot.content.checks import check_all
 
-    problems = check_all(directory or settings.content_dir, settings.crisis_rules_dir)
+    problems = check_all(
+        directory or settings.content_dir, settings.crisis_rules_dir, nlu_dir=settings.nlu_dir
+    )
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
         print(problem)

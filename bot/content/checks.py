@@ -8,7 +8,9 @@ from pathlib import Path
 from bot.content import Problem, load_content
 from bot.content.model import Where
 from nlu.crisis import CrisisNet, CrisisRule, CrisisRuleError, RuleKind
+from nlu.leakage import leaked_examples
 from nlu.normalize import normalize
+from nlu.training_data import TrainingDataError, available_locales, read_nlu_dir
 
 #: A non-example of these kinds must not be caught by any rule of these kinds.
 _ESCALATING_KINDS = frozenset({RuleKind.EMERGENCY, RuleKind.CRISIS})
@@ -59,10 +61,51 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
     return problems
 
 
+def _line_of(directory: Path, text: str) -> Where | None:
+    """The file and line of a training example (for an editor to find it)."""
+    for path in sorted(directory.rglob("*.yml")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip() == f"- {text}":
+                return Where(path, number)
+    return None
+
+
+def check_training_data(training_dir: Path, testsets_dir: Path) -> list[Problem]:
+    """Training files that cannot be read, and examples that nearly copy a test message."""
+    problems: list[Problem] = []
+    for locale in available_locales(training_dir):
+        try:
+            read_nlu_dir(training_dir / locale)
+            leaks = leaked_examples(training_dir / locale, testsets_dir / locale)
+        except TrainingDataError as error:
+            problems.append(Problem(None, str(error)))
+            continue
+        for leak in leaks:
+            problems.append(
+                Problem(
+                    _line_of(training_dir / locale, leak.training_text),
+                    f"the training example '{leak.training_text}' nearly copies a message of the "
+                    f"test file {leak.test_file.name}: write your own wording, or the test "
+                    "figures stop meaning anything",
+                )
+            )
+    return problems
+
+
 def check_all(
-    content_dir: Path, crisis_dir: Path, *, today: dt.date | None = None
+    content_dir: Path,
+    crisis_dir: Path,
+    *,
+    today: dt.date | None = None,
+    nlu_dir: Path | None = None,
 ) -> list[Problem]:
-    """All problems, errors first (``today`` dates the review and staleness checks)."""
+    """All problems, errors first (``today`` dates the review and staleness checks).
+
+    With ``nlu_dir`` (the folder holding ``training/`` and ``testsets/``) the training data is
+    checked too.
+    """
     _, problems = load_content(content_dir, today=today)
     problems = problems + check_crisis_rules(crisis_dir)
+    if nlu_dir is not None:
+        problems = problems + check_training_data(nlu_dir / "training", nlu_dir / "testsets")
     return sorted(problems, key=lambda p: p.severity != "error")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Emergency, Helpline, load_content
-from bot.content.checks import check_all
+from bot.content.checks import check_all, check_training_data
 from bot.settings import PROJECT_ROOT
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
@@ -321,3 +321,42 @@ def test_a_change_after_the_last_review_needs_a_new_review(editable: Path) -> No
         "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' was changed on 2026-11-23, "
         "after its last review on 2026-11-20; ask a reviewer to check it again and add their review"
     ]
+
+
+def test_a_test_message_copied_into_the_training_data_is_an_error(tmp_path: Path) -> None:
+    nlu = tmp_path / "nlu"
+    shutil.copytree(PROJECT_ROOT / "nlu" / "training", nlu / "training")
+    shutil.copytree(PROJECT_ROOT / "nlu" / "testsets", nlu / "testsets")
+    assert check_training_data(nlu / "training", nlu / "testsets") == []
+    test_message = "i want to talk to an actual person about my account getting hacked"
+    (nlu / "testsets" / "en" / "test_extra.yml").write_text(
+        f'version: "3.1"\nnlu:\n- intent: human\n  examples: |\n    - {test_message}\n',
+        encoding="utf-8",
+    )
+    human = nlu / "training" / "en" / "human.yml"
+    lines = human.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    human.write_text(
+        "\n".join(
+            [*lines, "    - I want to talk to an ACTUAL person about my account getting hacked!"]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in check_training_data(nlu / "training", nlu / "testsets")]
+    assert problems == [
+        f"ERROR {human}, line {len(lines) + 1}: the training example 'I want to talk to an "
+        "ACTUAL person about my account getting hacked!' nearly copies a message of the test "
+        "file test_extra.yml: write your own wording, or the test figures stop meaning anything"
+    ]
+
+
+def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    training = tmp_path / "training"
+    (training / "en").mkdir(parents=True)
+    (training / "en" / "privacy.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: privacy\n  examples: |\n    - one\n  - two\n',
+        encoding="utf-8",
+    )
+    problems = check_training_data(training, tmp_path / "testsets")
+    assert len(problems) == 1 and "privacy.yml" in problems[0].message
+    assert "not valid YAML" in problems[0].message
