@@ -75,13 +75,30 @@ def _describe(filters: Filters) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+#: A text cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: ``'`` before text that would start a formula.
+
+    Numbers stay numbers; only text (group names, labels) can carry a formula.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def format_csv(table: StatsTable) -> str:
-    """CSV with a header row; hidden figures are ``<k``, missing rates are empty."""
+    """CSV with a header row; hidden figures are ``<k``, missing rates are empty.
+
+    Safe to open in a spreadsheet: no text cell is taken for a formula.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in table.rows():
-        writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+        writer.writerow(["" if row[c] is None else spreadsheet_safe(row[c]) for c in COLUMNS])
     return buffer.getvalue()
 
 

@@ -421,3 +421,18 @@ def test_no_hidden_figure_can_be_computed_from_the_shown_ones() -> None:
         assert {key for key, f in cells.items() if f.users < K} <= hidden_cells
         assert {key for key, f in rows.items() if f.users < K} <= hidden[1]
         assert computable(cells, rows, cols, hidden) == []
+
+
+def test_csv_cells_never_start_a_formula_in_a_spreadsheet(database: Engine) -> None:
+    # A group value that a spreadsheet would run (issue #13): written as text, with a quote.
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
+    for value in hostile:
+        add(database, [event(W1, p, country=value) for p in children(6)])
+    table = stats_table(database, by="country", k=K)
+    rows = list(csv.DictReader(io.StringIO(format_csv(table))))
+    groups = {row["group"] for row in rows}
+    assert {"'" + value for value in hostile} <= groups
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "@")), cell
+            assert not cell.startswith("-") or cell.lstrip("-").replace(".", "").isdigit(), cell
