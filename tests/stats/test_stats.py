@@ -424,8 +424,8 @@ def test_no_hidden_figure_can_be_computed_from_the_shown_ones() -> None:
 
 
 def test_csv_cells_never_start_a_formula_in_a_spreadsheet(database: Engine) -> None:
-    # A group value that a spreadsheet would run (issue #13): written as text, with a quote.
-    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
+    # Group values a spreadsheet would run (issue #13; the country column holds 3 characters).
+    hostile = ["=1", "+1", "-1+", "@A1"]
     for value in hostile:
         add(database, [event(W1, p, country=value) for p in children(6)])
     table = stats_table(database, by="country", k=K)
