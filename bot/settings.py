@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     telegram_retry_seconds: float = 0.5
     # How many times one request waits out Telegram's "retry after" before giving up.
     telegram_max_retry_after: int = 3
+    # How many children's messages are handled at once (one child's always one by one, in order).
+    telegram_concurrent_updates: int = 64
 
     telegram_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_TOKEN", "SAFEBOT_TELEGRAM_TOKEN")
@@ -146,6 +148,13 @@ class Settings(BaseSettings):
     def _cells_of_at_least_three(cls, value: int) -> int:
         if value < 3:
             raise ValueError("SAFEBOT_MIN_CELL_USERS must be 3 or more")
+        return value
+
+    @field_validator("telegram_concurrent_updates")
+    @classmethod
+    def _at_least_one_update(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("SAFEBOT_TELEGRAM_CONCURRENT_UPDATES must be 1 or more")
         return value
 
     @field_validator("retention_days")
