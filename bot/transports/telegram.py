@@ -313,7 +313,12 @@ def build_application(runtime: Runtime, *, token: str, base_url: str | None = No
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .read_timeout(settings.telegram_timeout_seconds)
-        .rate_limiter(AIORateLimiter(max_retries=settings.telegram_max_retry_after))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_max_messages_per_second,
+                max_retries=settings.telegram_max_retry_after,
+            )
+        )
         .concurrent_updates(ChatOrderedProcessor(settings.telegram_concurrent_updates))
     )
     if base_url:
