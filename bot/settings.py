@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     telegram_retry_seconds: float = 0.5
     # How many times one request waits out Telegram's "retry after" before giving up.
     telegram_max_retry_after: int = 3
+    # Our own cap on messages sent per second (0: none). Replies are not broadcasts: with a
+    # cap of Telegram's bulk limit (30/s) every child queued behind it at busy times (issue 12);
+    # without one, Telegram's own 429s are waited out, and groups keep their 20 a minute.
+    telegram_max_messages_per_second: float = 0.0
+    # How many children's messages are handled at once (one child's always one by one, in order).
+    telegram_concurrent_updates: int = 64
 
     telegram_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_TOKEN", "SAFEBOT_TELEGRAM_TOKEN")
@@ -146,6 +152,13 @@ class Settings(BaseSettings):
     def _cells_of_at_least_three(cls, value: int) -> int:
         if value < 3:
             raise ValueError("SAFEBOT_MIN_CELL_USERS must be 3 or more")
+        return value
+
+    @field_validator("telegram_concurrent_updates")
+    @classmethod
+    def _at_least_one_update(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("SAFEBOT_TELEGRAM_CONCURRENT_UPDATES must be 1 or more")
         return value
 
     @field_validator("retention_days")

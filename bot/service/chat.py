@@ -13,13 +13,15 @@ from bot.engine.messages import Incoming
 from bot.engine.rendering import fallback_reply, text_reply
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.profiles import ProfileStore, StorageUnavailable
-from bot.storage.records import Profile
+from bot.storage.records import Profile, StoredProfile
 
 logger = logging.getLogger(__name__)
 
 #: How many answered messages are remembered (in memory only) to recognise their edits.
 _REMEMBERED_MESSAGES = 10_000
 _NOT_ANSWERED = -1
+#: Reads and re-applications of one turn when other turns of the same child keep writing first.
+_SAVE_ATTEMPTS = 5
 
 
 def _urgency(turn: Turn) -> int:
@@ -100,40 +102,58 @@ class ChatService:
         was not: a child is never answered twice for one message.
         """
         pseudonym = self._pseudonymize(platform, user_id)
-        try:
-            stored = await self.profiles.get(pseudonym)
-        except StorageUnavailable as error:
-            logger.warning("profile read failed, answering with defaults: %s", error)
-            stored = None
-        profile = stored or Profile()
-        turn = await self.engine.handle(incoming, profile)
-        if message_id is not None and not self._first_answer(pseudonym, message_id, turn, edited):
-            return []
-        if turn.forget:
-            return await self._forget(pseudonym, turn)
-        if turn.profile != profile or stored is None:
+        key = (pseudonym, message_id) if message_id is not None else None
+        for attempt in range(1, _SAVE_ATTEMPTS + 1):
+            stored = await self._read(pseudonym)
+            profile = stored.profile if stored is not None else Profile()
+            turn = await self.engine.handle(incoming, profile)
+            if key is not None and not self._deserves_answer(key, turn, edited):
+                return []
+            if turn.forget:
+                return await self._forget(pseudonym, turn)
+            if stored is not None and turn.profile == profile:
+                break
+            # A failed read counts as "no profile yet": the write then cannot clobber one.
+            version = stored.version if stored is not None else 0
             try:
-                await self.profiles.save(pseudonym, turn.profile)
+                if await self.profiles.save_if_unchanged(pseudonym, turn.profile, version):
+                    break
             except StorageUnavailable as error:
                 logger.warning("profile write failed: %s", error)
+                break
+            # Another turn of this child wrote first: re-apply this one over what it stored.
+            logger.info("profile changed by another turn, re-applying (attempt %d)", attempt)
+        else:
+            logger.warning("profile still changing after %d attempts, not saved", _SAVE_ATTEMPTS)
+        if key is not None:
+            self._remember(key, turn)
         if turn.event is not None:
             self.events.record(
                 LoggedEvent(turn.event, pseudonym, turn.locale, turn.profile.country)
             )
         return list(turn.replies)
 
-    def _first_answer(self, pseudonym: str, message_id: int, turn: Turn, edited: bool) -> bool:
-        """Remember the answer of a message; whether an edit of it deserves a new answer."""
-        key = (pseudonym, message_id)
+    async def _read(self, pseudonym: str) -> StoredProfile | None:
+        try:
+            return await self.profiles.read(pseudonym)
+        except StorageUnavailable as error:
+            logger.warning("profile read failed, answering with defaults: %s", error)
+            return None
+
+    def _deserves_answer(self, key: tuple[str, int], turn: Turn, edited: bool) -> bool:
+        """Whether a message is answered: always, except an edit that adds no new crisis."""
+        if not edited:
+            return True
+        before = self._answered.get(key, Escalation.NONE.rank)
         urgency = _urgency(turn)
-        before = self._answered.get(key, Escalation.NONE.rank if edited else _NOT_ANSWERED)
-        if edited and (urgency < Escalation.CRISIS.rank or urgency <= before):
-            return False
-        self._answered[key] = max(urgency, before)
+        return urgency >= Escalation.CRISIS.rank and urgency > before
+
+    def _remember(self, key: tuple[str, int], turn: Turn) -> None:
+        """Remember how urgently a message was answered, to judge its later edits."""
+        self._answered[key] = max(_urgency(turn), self._answered.get(key, _NOT_ANSWERED))
         self._answered.move_to_end(key)
         while len(self._answered) > _REMEMBERED_MESSAGES:
             self._answered.popitem(last=False)
-        return True
 
     async def _forget(self, pseudonym: str, turn: Turn) -> list[Reply]:
         # Events still queued or spooled for this child must not be written after the delete.

@@ -23,8 +23,9 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
     """
     parsed = make_url(url)
     connect_args: dict[str, object] = {}
-    options: dict[str, object] = {"pool_pre_ping": True}
+    options: dict[str, object] = {}
     if parsed.get_backend_name() == "sqlite":
+        # No pre-ping: a file does not drop connections, and the ping cost every turn a query.
         if parsed.database and parsed.database != ":memory:":
             _owner_only_file(Path(parsed.database))
         connect_args = {"timeout": timeout_seconds, "check_same_thread": False}
@@ -34,8 +35,8 @@ def make_engine(url: str, *, timeout_seconds: float = 5.0) -> Engine:
             "connect_timeout": max(1, int(timeout_seconds)),
             "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
         }
-        # Waiting for a free connection is bounded as well.
-        options["pool_timeout"] = timeout_seconds
+        # Waiting for a free connection is bounded as well; dropped connections are noticed.
+        options.update(pool_timeout=timeout_seconds, pool_pre_ping=True)
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     engine = create_engine(url, connect_args=connect_args, **options)

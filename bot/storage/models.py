@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -112,3 +113,7 @@ class ProfileRow(Base):
     crisis_intent: Mapped[str | None] = mapped_column(String(32))
     crisis_emergency: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     updated_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: Raised by every write; a write that expected another version is refused (see profiles).
+    version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, server_default=text("1")
+    )

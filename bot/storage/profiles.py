@@ -1,4 +1,10 @@
-"""Per-child state in the database, so several bot processes share it."""
+"""Per-child state in the database, so several bot processes share it.
+
+Writes are optimistic: each row has a version, and :meth:`ProfileStore.save_if_unchanged`
+only writes over the version it read. Two turns of one child at once (two replicas, a retried
+update) cannot silently overwrite each other, so a crisis one of them opened is never lost by
+the other: the loser is told, reads again and re-applies its turn.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,14 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import current_hour
 from bot.storage.breaker import CircuitBreaker
 from bot.storage.models import Event, ProfileRow
-from bot.storage.records import Profile
+from bot.storage.records import Profile, StoredProfile
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -25,6 +32,19 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=dt.UTC)
+
+
+def _columns(profile: Profile) -> dict[str, object]:
+    """The row's columns for a profile (the version aside)."""
+    return {
+        "locale": profile.locale,
+        "country": profile.country,
+        "country_asked": profile.country_asked,
+        "crisis_until": profile.crisis_until,
+        "crisis_intent": profile.crisis_intent,
+        "crisis_emergency": profile.crisis_emergency,
+        "updated_hour": current_hour(),
+    }
 
 
 class StorageUnavailable(RuntimeError):
@@ -59,12 +79,12 @@ class ProfileStore:
         self.breaker.succeeded()
         return result
 
-    def _get(self, pseudonym: str) -> Profile | None:
+    def _get(self, pseudonym: str) -> StoredProfile | None:
         with self._sessions() as session:
             row = session.get(ProfileRow, pseudonym)
             if row is None:
                 return None
-            return Profile(
+            profile = Profile(
                 locale=row.locale,
                 country=row.country,
                 country_asked=row.country_asked,
@@ -72,28 +92,56 @@ class ProfileStore:
                 crisis_intent=row.crisis_intent,
                 crisis_emergency=row.crisis_emergency,
             )
+            return StoredProfile(profile, row.version)
 
     async def get(self, pseudonym: str) -> Profile | None:
         """The stored profile, or None for a child we have not met (or who used /forget)."""
+        stored = await self.read(pseudonym)
+        return stored.profile if stored is not None else None
+
+    async def read(self, pseudonym: str) -> StoredProfile | None:
+        """The stored profile with its version, for :meth:`save_if_unchanged`."""
         return await self._run(lambda: self._get(pseudonym))
 
     def _save(self, pseudonym: str, profile: Profile) -> None:
         with self._sessions.begin() as session:
             row = session.get(ProfileRow, pseudonym)
             if row is None:
-                row = ProfileRow(pseudonym=pseudonym)
-                session.add(row)
-            row.locale = profile.locale
-            row.country = profile.country
-            row.country_asked = profile.country_asked
-            row.crisis_until = profile.crisis_until
-            row.crisis_intent = profile.crisis_intent
-            row.crisis_emergency = profile.crisis_emergency
-            row.updated_hour = current_hour()
+                session.add(ProfileRow(pseudonym=pseudonym, **_columns(profile), version=1))
+                return
+            for name, value in _columns(profile).items():
+                setattr(row, name, value)
+            row.version = row.version + 1
 
     async def save(self, pseudonym: str, profile: Profile) -> None:
-        """Store a profile."""
+        """Store a profile, whatever is stored now (tools and tests; turns use the check)."""
         await self._run(lambda: self._save(pseudonym, profile))
+
+    def _save_if_unchanged(self, pseudonym: str, profile: Profile, version: int) -> bool:
+        columns = _columns(profile)
+        try:
+            with self._sessions.begin() as session:
+                if version == 0:
+                    session.execute(
+                        insert(ProfileRow).values(pseudonym=pseudonym, version=1, **columns)
+                    )
+                    return True
+                result = session.execute(
+                    update(ProfileRow)
+                    .where(ProfileRow.pseudonym == pseudonym, ProfileRow.version == version)
+                    .values(version=ProfileRow.version + 1, **columns)
+                )
+                return int(getattr(result, "rowcount", 0) or 0) == 1
+        except IntegrityError:
+            return False  # another turn created the profile first
+
+    async def save_if_unchanged(self, pseudonym: str, profile: Profile, version: int) -> bool:
+        """Store a profile only over the ``version`` it was read at (0: none stored yet).
+
+        False when another write came first (or the profile was forgotten): read it again and
+        re-apply the turn. Never overwrites what the other write stored.
+        """
+        return await self._run(lambda: self._save_if_unchanged(pseudonym, profile, version))
 
     def _forget(self, pseudonym: str) -> int:
         with self._sessions.begin() as session:

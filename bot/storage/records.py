@@ -25,6 +25,14 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class StoredProfile:
+    """A profile as read, with the version a write must still find to succeed."""
+
+    profile: Profile
+    version: int
+
+
+@dataclass(frozen=True)
 class EventRecord:
     """What the anonymised log keeps about one handled message. Never text, never ids."""
 

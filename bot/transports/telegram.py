@@ -35,6 +35,7 @@ from bot.engine import Incoming, Reply
 from bot.engine.payloads import FEEDBACK
 from bot.service.chat import ChatService
 from bot.service.runtime import Runtime
+from bot.transports.chat_order import ChatOrderedProcessor
 from bot.transports.delivery import Outcome, RetryPolicy, deliver
 from bot.transports.telegram_updates import ReadableUpdatesRequest
 
@@ -312,7 +313,13 @@ def build_application(runtime: Runtime, *, token: str, base_url: str | None = No
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .read_timeout(settings.telegram_timeout_seconds)
-        .rate_limiter(AIORateLimiter(max_retries=settings.telegram_max_retry_after))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_max_messages_per_second,
+                max_retries=settings.telegram_max_retry_after,
+            )
+        )
+        .concurrent_updates(ChatOrderedProcessor(settings.telegram_concurrent_updates))
     )
     if base_url:
         builder = builder.base_url(base_url)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 
 from bot.clock import current_hour
 from bot.engine.messages import Incoming
@@ -72,6 +72,46 @@ async def test_profiles_round_trip_and_forget(database: Engine) -> None:
     assert await store.get("p" * 64) == Profile(locale="en")
     assert await store.forget("p" * 64) == 1
     assert await store.get("p" * 64) is None
+
+
+def test_the_profile_version_migrates_up_and_down_keeping_profiles(database: Engine) -> None:
+    upgrade(database, "0003")
+    with database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO profiles (pseudonym, country_asked, crisis_emergency, updated_hour)"
+                " VALUES (:p, :f, :f, :h)"
+            ),
+            {"p": "v" * 64, "f": False, "h": current_hour()},
+        )
+    upgrade(database)
+    columns = {c["name"] for c in inspect(database).get_columns("profiles")}
+    assert "version" in columns
+    with database.connect() as connection:
+        version = connection.execute(text("SELECT version FROM profiles")).scalar_one()
+    assert version == 1
+    downgrade(database, "0003")
+    assert "version" not in {c["name"] for c in inspect(database).get_columns("profiles")}
+    with database.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM profiles")).scalar_one() == 1
+    upgrade(database)
+
+
+async def test_a_write_over_a_version_another_write_changed_is_refused(database: Engine) -> None:
+    upgrade(database)
+    store = ProfileStore(session_factory(database), timeout_seconds=5)
+    pseudonym = "w" * 64
+    assert await store.save_if_unchanged(pseudonym, Profile(locale="en"), 0)
+    assert not await store.save_if_unchanged(pseudonym, Profile(locale="ru"), 0)  # exists now
+    stored = await store.read(pseudonym)
+    assert stored is not None and stored.profile == Profile(locale="en")
+    crisis = Profile(locale="en", crisis_intent="self_harm", crisis_until=current_hour())
+    assert await store.save_if_unchanged(pseudonym, crisis, stored.version)
+    # A turn that read before the crisis was stored cannot write over it.
+    assert not await store.save_if_unchanged(pseudonym, Profile(locale="en"), stored.version)
+    assert await store.get(pseudonym) == crisis
+    await store.forget(pseudonym)
+    assert not await store.save_if_unchanged(pseudonym, Profile(locale="en"), stored.version + 1)
 
 
 async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> None:

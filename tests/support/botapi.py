@@ -57,6 +57,8 @@ class Fault:
     status: int = 200
     retry_after: int | None = None
     delay_seconds: float = 0.0
+    #: When set, the (delivered) call is answered only once the test sets this event.
+    release: threading.Event | None = None
 
     @classmethod
     def too_many_requests(cls, retry_after: int = 1) -> Fault:
@@ -69,6 +71,11 @@ class Fault:
     @classmethod
     def slow(cls, seconds: float) -> Fault:
         return cls(delay_seconds=seconds)
+
+    @classmethod
+    def held(cls, release: threading.Event) -> Fault:
+        """Delivered at once, answered when the test says so: the bot is stuck in this call."""
+        return cls(release=release)
 
 
 _REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
@@ -171,6 +178,8 @@ class BotApiStandIn:
         result = self._answer(token, method, params)
         if fault.delay_seconds:
             time.sleep(fault.delay_seconds)  # the injected slowness, after delivery
+        if fault.release is not None:
+            fault.release.wait(timeout=120)
         return 200, {"ok": True, "result": result}
 
     def _answer(self, token: str, method: str, params: dict[str, Any]) -> Any:
