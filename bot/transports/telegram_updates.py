@@ -28,6 +28,42 @@ def _update_id(item: object) -> int | None:
     return None
 
 
+def _expect(value: object, kind: type | tuple[type, ...], *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if type(value) is bool or not isinstance(value, kind):  # True is an int, but not an id
+        raise TypeError("a field of the wrong type")
+
+
+def _check_types(update: Update) -> None:
+    """Raise TypeError when a field the bot or the library relies on has the wrong type.
+
+    python-telegram-bot does not check types when it parses: a list as a user id passes, and
+    later makes its update fetcher fail (ids go into a set), which stops polling for everyone.
+    """
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    if user is not None:
+        _expect(user.id, int)
+        _expect(user.first_name, str)
+        _expect(user.language_code, str, optional=True)
+        _expect(user.username, str, optional=True)
+    if chat is not None:
+        _expect(chat.id, int)
+        _expect(chat.type, str)
+    if message is not None:
+        _expect(message.message_id, int)
+        _expect(message.text, str, optional=True)
+        _expect(message.caption, str, optional=True)
+        for entity in message.entities:
+            _expect(entity.type, str)
+            _expect(entity.offset, int)
+            _expect(entity.length, int)
+    query = update.callback_query
+    if query is not None:
+        _expect(query.id, str)
+        _expect(query.data, str, optional=True)
+
+
 def readable_batch(result: object) -> list[dict[str, Any]]:
     """The batch with every unreadable update reduced to its ``update_id``.
 
@@ -43,7 +79,7 @@ def readable_batch(result: object) -> list[dict[str, Any]]:
             logger.warning("skipped an update without an update_id")
             continue
         try:
-            Update.de_json(item, None)
+            _check_types(Update.de_json(item, None))
         except Exception as error:  # the message could quote the child: only its type is kept
             logger.warning(
                 "skipped update %d that could not be read (%s)", update_id, type(error).__name__
