@@ -51,7 +51,7 @@ def fuzz(total: int, models: Path, data_dir: Path, run_seed: int) -> Counts:
 
     @seed(run_seed)
     @settings(
-        max_examples=10 * total,  # stopped by hand once `total` updates are sent
+        max_examples=-(-total // _BATCH),
         deadline=None,
         database=None,
         phases=[Phase.generate],
@@ -62,22 +62,15 @@ def fuzz(total: int, models: Path, data_dir: Path, run_seed: int) -> Counts:
     def drive(batch: list[Fuzzed]) -> None:
         for fuzzed in batch:
             if bot.counts.updates >= total or not bot.alive():
-                raise _Done
+                return
             bot.send(fuzzed)
         if bot.counts.updates % 5000 < _BATCH:
             elapsed = time.monotonic() - started
             owed = len(bot.unanswered())
             print(f"  {bot.counts.updates:>7} sent in {elapsed:6.0f} s, {owed} answers owed")
 
-    try:
-        drive()
-    except _Done:
-        pass
+    drive()
     return bot.finish(timeout=300)
-
-
-class _Done(Exception):
-    """Enough updates sent (or the bot died): stops Hypothesis."""
 
 
 def main() -> int:

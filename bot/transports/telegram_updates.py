@@ -9,11 +9,12 @@ offset moves past it and the others are handled as usual.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update, User
 from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
@@ -42,6 +43,12 @@ def _check_types(update: Update) -> None:
     later makes its update fetcher fail (ids go into a set), which stops polling for everyone.
     """
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    for each in (message, update.callback_query and update.callback_query.message):
+        if each is not None:  # the library's own filters read these without looking
+            _expect(each.chat, Chat)
+            _expect(each.date, dt.datetime)
+    if update.callback_query is not None:
+        _expect(update.callback_query.from_user, User)
     if user is not None:
         _expect(user.id, int)
         _expect(user.first_name, str)

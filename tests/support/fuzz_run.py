@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from tests.support.botapi import BotApiStandIn
-from tests.support.fuzz_updates import STEM, Fuzzed
+from tests.support.fuzz_updates import ID_BASE, STEM, Fuzzed
 from tests.support.waiting import wait_until
 
 TOKEN = "123456789:AAHfuzz-token-8e1d55aa0c3f7b2e9d"
@@ -162,7 +162,7 @@ def _ids_in(value: object) -> set[int]:
         return set().union(*(_ids_in(v) for v in value.values())) if value else set()
     if isinstance(value, list):
         return set().union(*(_ids_in(v) for v in value)) if value else set()
-    if type(value) is int and abs(value) >= 1_000_000_000:
+    if type(value) is int and ID_BASE <= abs(value) < ID_BASE + 10**9:
         return {abs(value)}
     return set()
 

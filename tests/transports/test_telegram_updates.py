@@ -52,6 +52,10 @@ def _broken(path: tuple[str, ...], value: object) -> dict[str, object]:
         (("message", "from", "language_code"), 7),
         (("message", "message_id"), "12"),
         (("message", "from", "id"), True),
+        # python-telegram-bot's chat-type filter fails on a message without a chat
+        (("message", "chat"), None),
+        (("message", "date"), None),
+        (("message", "from"), "Kid"),
     ],
 )
 def test_an_update_with_a_wrong_type_is_reduced_to_its_id(
