@@ -12,6 +12,7 @@ unanswered, and where planted data was found (the DEBUG log, SQLite files, event
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -26,12 +27,15 @@ from hypothesis import strategies as st  # noqa: E402
 from nlu.spacy_classifier import is_current, train_locale  # noqa: E402
 from nlu.training_data import available_locales  # noqa: E402
 from tests.conftest import TEST_KEY  # noqa: E402
-from tests.support.fuzz_run import Counts, FuzzedBot  # noqa: E402
+from tests.support.fuzz_run import Counts, FuzzedBot, find_planted  # noqa: E402
 from tests.support.fuzz_updates import Fuzzed, updates  # noqa: E402
 from tests.support.locking import exclusive  # noqa: E402
+from tests.support.waiting import wait_until  # noqa: E402
 
 #: Updates per Hypothesis example: small enough for its buffer, large enough to be cheap.
 _BATCH = 20
+#: One batch in this many updates is sent with the database locked (events go to the spool).
+_LOCKED_EVERY = 10_000
 
 
 def _models(directory: Path) -> Path:
@@ -60,17 +64,36 @@ def fuzz(total: int, models: Path, data_dir: Path, run_seed: int) -> Counts:
     )
     @given(st.lists(updates, min_size=_BATCH, max_size=_BATCH))
     def drive(batch: list[Fuzzed]) -> None:
+        if bot.counts.updates >= total or not bot.alive():
+            return
+        if bot.counts.updates % _LOCKED_EVERY < _BATCH:
+            _send_locked(bot, batch)
+            return
         for fuzzed in batch:
-            if bot.counts.updates >= total or not bot.alive():
-                return
             bot.send(fuzzed)
         if bot.counts.updates % 5000 < _BATCH:
             elapsed = time.monotonic() - started
             owed = len(bot.unanswered())
             print(f"  {bot.counts.updates:>7} sent in {elapsed:6.0f} s, {owed} answers owed")
 
-    drive()
+    try:
+        drive()
+    except KeyboardInterrupt:  # `kill -INT` this process (not the bot): stop sending, count
+        print("interrupted: no more updates sent")
     return bot.finish(timeout=300)
+
+
+def _send_locked(bot: FuzzedBot, batch: list[Fuzzed]) -> None:
+    """A batch sent while the database is locked; the event spool is searched meanwhile."""
+    with bot.database_locked():
+        for fuzzed in batch:
+            bot.send(fuzzed)
+        bot.settle()
+        with contextlib.suppress(TimeoutError):  # a batch with nothing to count spools nothing
+            wait_until(lambda: bot.spool_path.exists() and bot.spool_path.stat().st_size > 0)
+        if bot.spool_path.exists():
+            found = find_planted(bot.spool_path.read_bytes(), bot.planted)
+            bot.counts.leaks += [f"{bot.spool_path.name}: {what}" for what in found]
 
 
 def main() -> int:

@@ -8,12 +8,15 @@ the planted text, names, ids and the token.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,15 +112,27 @@ class FuzzedBot:
 
     def settle(self, timeout: float = 60.0) -> set[int]:
         """Wait until every owed answer came (or ``timeout``); the chats still unanswered."""
-        try:
+        with contextlib.suppress(TimeoutError):
             wait_until(
                 lambda: not self.unanswered() or not self.alive(),
                 timeout=timeout,
                 what="an answer to every private text",
             )
-        except TimeoutError:
-            pass
         return self.unanswered()
+
+    @property
+    def spool_path(self) -> Path:
+        return self.data_dir / "events-spool.jsonl"
+
+    @contextlib.contextmanager
+    def database_locked(self) -> Iterator[None]:
+        """Hold SQLite's exclusive lock: event writes fail and go to the spool meanwhile."""
+        connection = sqlite3.connect(self.data_dir / "bot.sqlite3", isolation_level=None)
+        try:
+            connection.execute("BEGIN EXCLUSIVE")
+            yield
+        finally:
+            connection.close()
 
     def stop(self) -> int | None:
         """SIGINT (the events queued are written), then the stand-in; the exit code."""
@@ -152,7 +167,7 @@ class FuzzedBot:
         died = not self.alive()
         code = self.stop()
         counts.crashes = self.handler_failures() + (1 if died or code not in (0, None) else 0)
-        counts.leaks = self.leaks()
+        counts.leaks += self.leaks()
         return counts
 
 

@@ -237,7 +237,9 @@ def channel_post(draw: st.DrawFn) -> Fuzzed:
 _BUTTON_DATA = st.one_of(
     st.text(max_size=80),
     st.sampled_from(["c:GB", "c:RU", "c:ZZ", "l:en", "l:xx", "h:y:self_harm", "h:n:zqx", "a:"]),
-    st.builds(lambda p, s: p + s, st.sampled_from(["c:", "l:", "h:y:", "h:n:", "a:", "x:"]), _filler),
+    st.builds(
+        lambda p, s: p + s, st.sampled_from(["c:", "l:", "h:y:", "h:n:", "a:", "x:"]), _filler
+    ),
     st.just(f"{MARKER}:{ID_BASE}"),
 )
 
@@ -295,7 +297,9 @@ _wrong_value = st.one_of(
 def _places(value: Any) -> list[tuple[Any, Any]]:
     """Every (container, key) in a JSON value, depth first."""
     found: list[tuple[Any, Any]] = []
-    keys = range(len(value)) if isinstance(value, list) else value if isinstance(value, dict) else ()
+    keys = (
+        range(len(value)) if isinstance(value, list) else value if isinstance(value, dict) else ()
+    )
     for key in list(keys):
         found.append((value, key))
         found.extend(_places(value[key]))

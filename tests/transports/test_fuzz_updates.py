@@ -15,6 +15,15 @@ from hypothesis import strategies as st
 from tests.conftest import TEST_KEY
 from tests.support.fuzz_run import FuzzedBot, find_planted
 from tests.support.fuzz_updates import MARKER, Fuzzed, broken, private_text, updates
+from tests.support.waiting import wait_until
+
+_ONE_BOT = settings(
+    max_examples=7,
+    deadline=None,
+    database=None,
+    phases=[Phase.generate],  # one bot for every example: a failure is not shrunk
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def test_fuzzed_updates_crash_nothing_go_unanswered_or_leak(
@@ -23,13 +32,7 @@ def test_fuzzed_updates_crash_nothing_go_unanswered_or_leak(
     bot = FuzzedBot.start(tmp_path, models_dir, TEST_KEY)
     try:
 
-        @settings(
-            max_examples=15,
-            deadline=None,
-            database=None,
-            phases=[Phase.generate],  # one bot for every example: a failure is not shrunk
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        )
+        @_ONE_BOT
         @given(st.lists(updates, min_size=1, max_size=15))
         def drive(batch: list[Fuzzed]) -> None:
             for fuzzed in batch:
@@ -37,6 +40,20 @@ def test_fuzzed_updates_crash_nothing_go_unanswered_or_leak(
             assert not bot.settle(), "private texts left unanswered"
             assert bot.alive()
 
+        @settings(_ONE_BOT, max_examples=2)
+        @given(st.lists(private_text(), min_size=3, max_size=6))
+        def drive_locked(batch: list[Fuzzed]) -> None:
+            # The database locked: children still answered, events spooled, and nothing planted
+            # in the spool.
+            with bot.database_locked():
+                for fuzzed in batch:
+                    bot.send(fuzzed)
+                assert not bot.settle(), "private texts left unanswered, database locked"
+                wait_until(lambda: bot.spool_path.exists() and bot.spool_path.stat().st_size > 0)
+                assert find_planted(bot.spool_path.read_bytes(), bot.planted) == []
+
+        drive()
+        drive_locked()
         drive()
     finally:
         counts = bot.finish()
