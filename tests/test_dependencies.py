@@ -95,4 +95,3 @@ def test_the_test_script_installs_the_lock_with_hashes_then_the_project_alone() 
     assert "pip install -q --require-hashes -r requirements.lock" in script
     assert "pip install -q --no-deps -e ." in script
     assert "'.[test]'" not in script
-

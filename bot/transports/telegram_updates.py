@@ -3,8 +3,10 @@
 python-telegram-bot parses a whole ``getUpdates`` batch at once: one unreadable update makes
 it log the raw batch (every child's text, id and name) and fetch the same batch again and again,
 so no child after it is answered. Here each update of a batch is tried on its own first; one
-that cannot be read is replaced by its bare ``update_id`` (logged by that number only), so the
-offset moves past it and the others are handled as usual.
+that cannot be read, or whose ids, chat or text have the wrong type (the library does not check
+types, and a list as a user id later stops its update fetcher), is replaced by its bare
+``update_id`` (logged by that number only), so the offset moves past it and the others are
+handled as usual.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ def _check_types(update: Update) -> None:
     later makes its update fetcher fail (ids go into a set), which stops polling for everyone.
     """
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
-    for each in (message, update.callback_query and update.callback_query.message):
+    query = update.callback_query
+    for each in (message, query.message if query is not None else None):
         if each is not None:  # the library's own filters read these without looking
             _expect(each.chat, Chat)
             _expect(each.date, dt.datetime)
-    if update.callback_query is not None:
-        _expect(update.callback_query.from_user, User)
+    if query is not None:
+        _expect(query.from_user, User)
     if user is not None:
         _expect(user.id, int)
         _expect(user.first_name, str)
@@ -65,7 +68,6 @@ def _check_types(update: Update) -> None:
             _expect(entity.type, str)
             _expect(entity.offset, int)
             _expect(entity.length, int)
-    query = update.callback_query
     if query is not None:
         _expect(query.id, str)
         _expect(query.data, str, optional=True)

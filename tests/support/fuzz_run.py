@@ -98,8 +98,10 @@ class FuzzedBot:
     def send(self, fuzzed: Fuzzed) -> None:
         """Queue one update, once the bot has caught up with most of the earlier ones."""
         wait_until(
-            lambda: not self.alive()
-            or (self.api.pending_updates() < _BACKLOG and len(self.unanswered()) < _OWED),
+            lambda: (
+                not self.alive()
+                or (self.api.pending_updates() < _BACKLOG and len(self.unanswered()) < _OWED)
+            ),
             timeout=120,
             what="the bot catching up",
         )
