@@ -32,8 +32,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The locked dependencies (every version pinned, every file checked against its hash), then the
+# project itself without resolving anything again. README.md says how to update the lock.
 python3 -m venv .venv
-.venv/bin/pip install -q -e '.[test]'
+.venv/bin/pip install -q --require-hashes -r requirements.lock
+.venv/bin/pip install -q --no-deps -e .
 
 # One test worker per core (pytest-xdist); the Rasa tests share one worker, and model training is
 # done once, under a lock, by whichever worker needs the models first.

@@ -8,10 +8,12 @@ method (:meth:`BotApiStandIn.inject`): a 429 with ``retry_after``, a 5xx, or a s
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -91,6 +93,8 @@ class BotApiStandIn:
     rejected: list[Call] = field(default_factory=list)
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
+    #: sendMessage calls per chat id, so a long run can ask "was this chat answered?" cheaply.
+    _sent_to: Counter[int] = field(default_factory=Counter)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     server: ThreadingHTTPServer | None = None
@@ -129,6 +133,16 @@ class BotApiStandIn:
                 if c.method == method
                 and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
             ]
+
+    def replies_to(self, chat_id: int) -> int:
+        """How many sendMessage calls went to ``chat_id`` (without scanning every call)."""
+        with self._lock:
+            return self._sent_to[chat_id]
+
+    def pending_updates(self) -> int:
+        """Updates queued and not yet confirmed by a later ``getUpdates`` offset."""
+        with self._lock:
+            return len(self.updates)
 
     def wait_for(
         self,
@@ -185,6 +199,9 @@ class BotApiStandIn:
     def _answer(self, token: str, method: str, params: dict[str, Any]) -> Any:
         with self._lock:
             self.calls.append(Call(method, params, token))
+            if method == "sendMessage":
+                with contextlib.suppress(TypeError, ValueError):
+                    self._sent_to[int(params["chat_id"])] += 1
             self._lock.notify_all()
         if method == "getMe":
             return BOT_USER
@@ -202,13 +219,14 @@ class BotApiStandIn:
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)  # as Telegram: at most 100 a batch
         timeout = min(float(params.get("timeout", 0) or 0), 1.0)
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 if self.updates or time.monotonic() >= deadline:
-                    return list(self.updates)
+                    return list(self.updates[:limit])
                 self._lock.wait(max(0.0, deadline - time.monotonic()))
 
     def start(self) -> BotApiStandIn:

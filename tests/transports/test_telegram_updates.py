@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.error import NetworkError
 
 from bot.transports.telegram_updates import readable_batch
-from tests.support.botapi import private_message
+from tests.support.botapi import button_press, private_message
 
 
 def test_an_unreadable_update_keeps_only_its_id_and_the_rest_is_untouched(
@@ -30,3 +30,42 @@ def test_an_answer_with_nothing_to_go_on_makes_polling_back_off(answer: object) 
 
 def test_an_empty_batch_is_fine() -> None:
     assert readable_batch([]) == []
+
+
+def _broken(path: tuple[str, ...], value: object) -> dict[str, object]:
+    update: dict[str, object] = {"update_id": 20, **private_message(5, "hi")}
+    target: dict[str, object] = update
+    for key in path[:-1]:
+        target = target[key]  # type: ignore[assignment]
+    target[path[-1]] = value
+    return update
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        # python-telegram-bot parses these, then its update fetcher dies on the list id (unhashable)
+        (("message", "from", "id"), [5]),
+        (("message", "chat", "id"), {"a": 1}),
+        (("message", "chat", "type"), ["private"]),
+        (("message", "text"), ["hi"]),
+        (("message", "from", "language_code"), 7),
+        (("message", "message_id"), "12"),
+        (("message", "from", "id"), True),
+        # python-telegram-bot's chat-type filter fails on a message without a chat
+        (("message", "chat"), None),
+        (("message", "date"), None),
+        (("message", "from"), "Kid"),
+    ],
+)
+def test_an_update_with_a_wrong_type_is_reduced_to_its_id(
+    path: tuple[str, ...], value: object
+) -> None:
+    assert readable_batch([_broken(path, value)]) == [{"update_id": 20}]
+
+
+def test_a_button_press_with_data_that_is_not_text_is_reduced_to_its_id() -> None:
+    update = {"update_id": 21, **button_press(5, "c:GB")}
+    update["callback_query"]["data"] = {"c": "GB"}
+    assert readable_batch([update]) == [{"update_id": 21}]
+    assert readable_batch([{"update_id": 22, **button_press(5, "c:GB")}])[0]["update_id"] == 22
