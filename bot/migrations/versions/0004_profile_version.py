@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-07
+Create Date: 2026-11-30
 """
 
 from __future__ import annotations
