@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, system_clock
 from bot.storage.models import Reviewer, ReviewerSession
 
-#: scrypt's cost parameters (16 MiB of memory per hash); kept in every hash string.
-SCRYPT_N = 2**14
+#: scrypt's cost parameters, OWASP's recommendation (N = 2^17, r = 8, p = 1: 128 MiB of memory
+#: per hash); kept in every hash string, and older hashes are replaced at the next login.
+SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 _SALT_BYTES = 16
@@ -167,10 +168,21 @@ def authenticate(sessions: sessionmaker[Session], name: str, password: str) -> i
         username = normalise_username(name)
     except ReviewerError:
         username = ""
-    with sessions() as session:
+    with sessions.begin() as session:
         row = session.scalar(select(Reviewer).where(Reviewer.username == username))
         stored = row.password_hash if row is not None else _dummy_hash()
         matches = verify_password(password, stored)
         if row is None or row.disabled or not matches:
             return None
+        if needs_rehash(stored):
+            row.password_hash = hash_password(password)  # weaker parameters of an older release
         return row.id
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash was made with weaker scrypt parameters than today's."""
+    try:
+        _, n, r, p, _, _ = stored.split("$")
+        return (int(n), int(r), int(p)) < (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    except ValueError:
+        return True

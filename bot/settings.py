@@ -143,9 +143,13 @@ class Settings(BaseSettings):
     # Dashboard sessions end after this long without a request, and in any case after max hours.
     session_idle_minutes: float = 30.0
     session_max_hours: float = 8.0
-    # Failed logins allowed per username and per client address within the window.
+    # Login tries allowed per account and client address within the window (four times as many
+    # per address).
     login_max_failures: int = 5
     login_window_minutes: float = 15.0
+    # Addresses of reverse proxies in front of the dashboard, comma-separated: only from these
+    # is X-Forwarded-For believed for the client's address (empty: never).
+    dashboard_trusted_proxies: str = ""
 
     @field_validator("min_cell_users")
     @classmethod

@@ -74,7 +74,9 @@ class Dashboard:
         form = await request.form()
         username = str(form.get("username") or "")[:200]
         password = str(form.get("password") or "")[:1000]
-        address = request.client.host if request.client else "unknown"
+        address = self.auth.policy.client_address(
+            request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+        )
         result = await run_in_threadpool(self.auth.login, username, password, address)
         if result.outcome is Outcome.LIMITED:
             logger.warning("dashboard: login refused, too many failed attempts")

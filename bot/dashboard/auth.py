@@ -2,7 +2,7 @@
 
 The browser holds a random token; the database holds only its SHA-256, so a copy of the
 database does not let anyone in. Failed logins are counted per username and per client address,
-both stored as hashes, never as typed.
+both stored as hashes, never as typed: per account and address, and per address.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: One client address may fail this many times the per-account limit (several reviewers can
+#: share an office's address).
+ADDRESS_LIMIT_FACTOR = 4
+
+
 def _attempt_key(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.strip().lower().encode('utf-8')).hexdigest()}"
 
@@ -48,6 +53,8 @@ class Policy:
     absolute: dt.timedelta = dt.timedelta(hours=8)
     max_failures: int = 5
     window: dt.timedelta = dt.timedelta(minutes=15)
+    #: Proxies whose X-Forwarded-For header names the client.
+    trusted_proxies: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -57,7 +64,27 @@ class Policy:
             absolute=dt.timedelta(hours=settings.session_max_hours),
             max_failures=settings.login_max_failures,
             window=dt.timedelta(minutes=settings.login_window_minutes),
+            trusted_proxies=frozenset(
+                part.strip()
+                for part in settings.dashboard_trusted_proxies.split(",")
+                if part.strip()
+            ),
         )
+
+    def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The client's address: the peer's, or the one a trusted proxy forwarded.
+
+        Behind a trusted proxy it is the last address in X-Forwarded-For that is not one of our
+        proxies; the ones before it can be forged by the client.
+        """
+        if peer is None:
+            return "unknown"
+        if peer not in self.trusted_proxies or not forwarded_for:
+            return peer
+        for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
+            if hop and hop not in self.trusted_proxies:
+                return hop
+        return peer
 
 
 class Outcome(Enum):
@@ -98,32 +125,50 @@ class Auth:
         self.policy = policy
         self._clock = clock
 
-    def _failures(self, session: Session, keys: list[str], since: dt.datetime) -> int:
-        counts = [
+    def _attempts(self, session: Session, key: str, since: dt.datetime) -> int:
+        return (
             session.scalar(
                 select(func.count())
                 .select_from(LoginAttempt)
                 .where(LoginAttempt.key == key, LoginAttempt.at >= since)
             )
             or 0
-            for key in keys
-        ]
-        return max(counts)
+        )
 
     def login(self, username: str, password: str, address: str) -> LoginResult:
-        """Check a username and password, unless this name or address failed too often."""
+        """Check a username and password, unless there were too many tries.
+
+        Every try is recorded (and committed) before the limit is checked, so tries made at the
+        same moment all count: of any number of simultaneous tries, at most the limit reach the
+        password check. Tries are limited per account *and client address* (nobody elsewhere
+        can lock a reviewer out) and, more loosely, per address.
+        """
         now = self._clock()
-        user_key = _attempt_key("user", username)
-        keys = [user_key, _attempt_key("addr", address)]
+        pair_key = _attempt_key("pair", f"{username.strip().lower()}\n{address}")
+        address_key = _attempt_key("addr", address)
         with self._sessions.begin() as session:
-            if self._failures(session, keys, now - self.policy.window) >= self.policy.max_failures:
-                return LoginResult(Outcome.LIMITED)
+            recorded = list(
+                session.scalars(
+                    insert(LoginAttempt).returning(LoginAttempt.id),
+                    [{"key": key, "at": now} for key in (pair_key, address_key)],
+                )
+            )
+        since = now - self.policy.window
+        with self._sessions.begin() as session:
+            limited = (
+                self._attempts(session, pair_key, since) > self.policy.max_failures
+                or self._attempts(session, address_key, since)
+                > self.policy.max_failures * ADDRESS_LIMIT_FACTOR
+            )
+        if limited:
+            return LoginResult(Outcome.LIMITED)
         reviewer_id = authenticate(self._sessions, username, password)
+        if reviewer_id is None:
+            return LoginResult(Outcome.FAILED)
         with self._sessions.begin() as session:
-            if reviewer_id is None:
-                session.execute(insert(LoginAttempt), [{"key": key, "at": now} for key in keys])
-                return LoginResult(Outcome.FAILED)
-            session.execute(delete(LoginAttempt).where(LoginAttempt.key == user_key))
+            # A success is not a failure: this try and the pair's earlier ones are cleared.
+            session.execute(delete(LoginAttempt).where(LoginAttempt.key == pair_key))
+            session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(recorded)))
             token = secrets.token_urlsafe(32)
             session.add(
                 ReviewerSession(

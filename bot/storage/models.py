@@ -88,7 +88,7 @@ class ReviewerSession(Base):
 
 
 class LoginAttempt(Base):
-    """A failed login, by username and by client address, for rate limiting."""
+    """A login try, by account and address and by address, for rate limiting."""
 
     __tablename__ = "login_attempts"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from bot.reviewers import (
     verify_password,
 )
 from bot.storage.database import make_engine, session_factory
-from bot.storage.models import LoginAttempt, ReviewerSession
+from bot.storage.models import LoginAttempt, Reviewer, ReviewerSession
 from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
@@ -56,7 +57,7 @@ def test_password_hash_is_scrypt_with_its_parameters_and_a_random_salt() -> None
     first, second = hash_password(PASSWORD), hash_password(PASSWORD)
     assert first != second  # a new salt each time
     prefix, n, r, p, salt, key = first.split("$")
-    assert (prefix, n, r, p) == ("scrypt", "16384", "8", "1")
+    assert (prefix, n, r, p) == ("scrypt", "131072", "8", "1")  # OWASP's N = 2^17
     assert len(salt) >= 20 and len(key) >= 40
     assert PASSWORD not in first
     assert verify_password(PASSWORD, first) and verify_password(PASSWORD, second)
@@ -132,7 +133,7 @@ def test_sessions_keep_only_a_hash_and_expire(sessions: sessionmaker[Session]) -
     assert auth.signed_in(token) is None
 
 
-def test_failed_logins_are_limited_per_username_and_per_address(
+def test_failed_logins_are_limited_per_account_and_address_and_per_address(
     sessions: sessionmaker[Session],
 ) -> None:
     add_reviewer(sessions, "alice", PASSWORD)
@@ -140,25 +141,59 @@ def test_failed_logins_are_limited_per_username_and_per_address(
     clock = Clock()
     auth = Auth(sessions, Policy(max_failures=5, window=dt.timedelta(minutes=15)), clock=clock)
     for attempt in range(5):
-        assert (
-            auth.login("alice", f"guess {attempt}", f"10.0.0.{attempt}").outcome is Outcome.FAILED
-        )
-    # Five failures for alice: even the right password is refused for now, from anywhere.
-    assert auth.login("alice", PASSWORD, "10.9.9.9").outcome is Outcome.LIMITED
-    assert auth.login("bob", PASSWORD, "10.9.9.9").outcome is Outcome.OK
-    clock.advance(minutes=16)
+        assert auth.login("alice", f"guess {attempt}", "10.0.0.1").outcome is Outcome.FAILED
+    # Five failures for alice from one address: even the right password is refused from there…
+    assert auth.login("alice", PASSWORD, "10.0.0.1").outcome is Outcome.LIMITED
+    # …but nobody elsewhere can lock alice out (issue #13).
     assert auth.login("alice", PASSWORD, "10.9.9.9").outcome is Outcome.OK
+    clock.advance(minutes=16)
+    assert auth.login("alice", PASSWORD, "10.0.0.1").outcome is Outcome.OK
 
-    # One address trying many usernames is stopped too.
-    for name in ("a1", "a2", "a3", "a4", "a5"):
-        assert auth.login(name, "guess", "192.0.2.7").outcome is Outcome.FAILED
+    # One address trying many usernames is stopped too, at four times the per-account limit.
+    for number in range(20):
+        assert auth.login(f"a{number}", "guess", "192.0.2.7").outcome is Outcome.FAILED
     assert auth.login("bob", PASSWORD, "192.0.2.7").outcome is Outcome.LIMITED
     assert auth.login("bob", PASSWORD, "192.0.2.8").outcome is Outcome.OK
 
     # Neither usernames nor addresses are stored as typed.
     with sessions() as session:
         keys = session.scalars(select(LoginAttempt.key)).all()
-    assert keys and all(re.fullmatch(r"(user|addr):[0-9a-f]{64}", key) for key in keys)
+    assert keys and all(re.fullmatch(r"(pair|addr):[0-9a-f]{64}", key) for key in keys)
+
+
+def test_simultaneous_tries_never_pass_the_limit(sessions: sessionmaker[Session]) -> None:
+    # issue #13: the limit was checked before a failure was recorded, so 19 of 40 tries at once
+    # were checked against a limit of 5. Each try is now recorded before the check.
+    add_reviewer(sessions, "alice", PASSWORD)
+    auth = Auth(sessions, Policy(max_failures=5), clock=Clock())
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        outcomes = list(
+            pool.map(lambda n: auth.login("alice", f"guess {n}", "10.0.0.1").outcome, range(50))
+        )
+    assert outcomes.count(Outcome.FAILED) <= 5
+    assert outcomes.count(Outcome.FAILED) + outcomes.count(Outcome.LIMITED) == 50
+
+
+def test_an_older_hash_is_replaced_at_the_next_login(sessions: sessionmaker[Session]) -> None:
+    add_reviewer(sessions, "alice", PASSWORD)
+    with sessions.begin() as session:
+        row = session.scalars(select(Reviewer)).one()
+        row.password_hash = hash_password(PASSWORD, n=2**14)  # what an older release stored
+    assert authenticate(sessions, "alice", PASSWORD) is not None
+    with sessions() as session:
+        stored = session.scalars(select(Reviewer.password_hash)).one()
+    assert stored.split("$")[1] == str(2**17) and verify_password(PASSWORD, stored)
+
+
+def test_the_client_address_is_believed_from_trusted_proxies_only() -> None:
+    policy = Policy(trusted_proxies=frozenset({"10.1.0.2"}))
+    # Behind our proxy: the last address it appended (a client can forge the ones before).
+    assert policy.client_address("10.1.0.2", "6.6.6.6, 203.0.113.9") == "203.0.113.9"
+    assert policy.client_address("10.1.0.2", "203.0.113.9, 10.1.0.2") == "203.0.113.9"
+    # Straight from a client, the header is ignored.
+    assert policy.client_address("198.51.100.4", "203.0.113.9") == "198.51.100.4"
+    assert Policy().client_address("10.1.0.2", "203.0.113.9") == "10.1.0.2"
+    assert policy.client_address(None, None) == "unknown"
 
 
 def test_unknown_and_disabled_names_fail_like_wrong_passwords(
