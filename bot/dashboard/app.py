@@ -146,6 +146,13 @@ class Dashboard:
         overview = await run_in_threadpool(self.data.overview, query)
         text = format_csv(overview.table)
         name = f"safebot-stats-{query.period}-{query.by}.csv"
+        signed_in = request.state.signed_in
+        await run_in_threadpool(
+            self.auth.audit,
+            "export",
+            signed_in.reviewer_id if signed_in is not None else None,
+            f"csv {urlencode(query.params())}",
+        )
         return Response(
             text,
             media_type="text/csv; charset=utf-8",

@@ -17,9 +17,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, system_clock
-from bot.reviewers import authenticate
+from bot.reviewers import ReviewerError, authenticate, normalise_username
 from bot.settings import Settings
-from bot.storage.models import LoginAttempt, Reviewer, ReviewerSession
+from bot.storage.models import AuditEntry, LoginAttempt, Reviewer, ReviewerSession
 
 COOKIE_NAME = "safebot_session"
 #: ``last_seen`` is written at most this often, so reading pages does not mean writing rows.
@@ -161,10 +161,13 @@ class Auth:
                 > self.policy.max_failures * ADDRESS_LIMIT_FACTOR
             )
         if limited:
+            self.audit("login_limited", self._account_id(username))
             return LoginResult(Outcome.LIMITED)
         reviewer_id = authenticate(self._sessions, username, password)
         if reviewer_id is None:
+            self.audit("login_failed", self._account_id(username))
             return LoginResult(Outcome.FAILED)
+        self.audit("login", reviewer_id)
         with self._sessions.begin() as session:
             # A success is not a failure: this try and the pair's earlier ones are cleared.
             session.execute(delete(LoginAttempt).where(LoginAttempt.key == pair_key))
@@ -208,6 +211,30 @@ class Auth:
         """End a session (nothing happens for an unknown token)."""
         if token:
             with self._sessions.begin() as session:
-                session.execute(
-                    delete(ReviewerSession).where(ReviewerSession.token_hash == token_hash(token))
+                row = session.get(ReviewerSession, token_hash(token))
+                if row is not None:
+                    session.delete(row)
+                    session.add(
+                        AuditEntry(at=self._clock(), action="logout", reviewer_id=row.reviewer_id)
+                    )
+
+    def audit(self, action: str, reviewer_id: int | None, detail: str | None = None) -> None:
+        """Note a login, failed login, logout or export (who and when; never a figure)."""
+        with self._sessions.begin() as session:
+            session.add(
+                AuditEntry(
+                    at=self._clock(),
+                    action=action,
+                    reviewer_id=reviewer_id,
+                    detail=detail[:200] if detail else None,
                 )
+            )
+
+    def _account_id(self, username: str) -> int | None:
+        """The id of the account a login names, if there is one."""
+        try:
+            name = normalise_username(username)
+        except ReviewerError:
+            return None
+        with self._sessions() as session:
+            return session.scalar(select(Reviewer.id).where(Reviewer.username == name))

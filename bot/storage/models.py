@@ -87,6 +87,25 @@ class ReviewerSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
+class AuditEntry(Base):
+    """A dashboard login, failed login or export: who and when, never a figure."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: login, login_failed, login_limited, logout or export.
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    #: The account concerned, when it exists (a failed login names the account tried).
+    reviewer_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("reviewers.id", ondelete="SET NULL"), nullable=True
+    )
+    #: Which report was exported (period, grouping, filters); never its figures.
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+
 class LoginAttempt(Base):
     """A login try, by account and address and by address, for rate limiting."""
 

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.dashboard import create_app
 from bot.dashboard.charts import Bar, Series, bar_chart, line_chart
 from bot.reviewers import add_reviewer
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import make_engine, session_factory, upgrade
+from bot.storage.models import AuditEntry
 from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
 from tests.support.cli import safebot
 
@@ -161,6 +162,38 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     check_rows(list(csv.DictReader(io.StringIO(download.text))), COMPLEMENT_HIDDEN)
     bad = await client.get("/export.csv", params={"period": "year"})
     assert bad.status_code == 400
+
+
+async def test_logins_failures_logouts_and_exports_are_audited_without_figures(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    seed_complement_case(engine)
+    await client.post("/login", data={"username": "alice", "password": "wrong password!!"})
+    await client.post("/login", data={"username": "nobody", "password": "wrong password!!"})
+    await log_in(client)
+    download = await client.get("/export.csv", params={"by": "intent", "period": "week"})
+    assert download.status_code == 200
+    await client.post("/logout")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(AuditEntry.action, AuditEntry.reviewer_id, AuditEntry.detail).order_by(
+                AuditEntry.id
+            )
+        ).all()
+    alice = 1
+    assert [(action, who) for action, who, _ in rows] == [
+        ("login_failed", alice),
+        ("login_failed", None),  # no such account: nobody is named
+        ("login", alice),
+        ("export", alice),
+        ("logout", alice),
+    ]
+    export_detail = str(rows[3][2])
+    kind, _, filters = export_detail.partition(" ")
+    # Which report (the filters a reviewer chose), never its figures.
+    assert kind == "csv" and "by=intent" in filters and "period=week" in filters
+    names = {pair.partition("=")[0] for pair in filters.split("&")}
+    assert names <= {"period", "by", "since", "until", "locale", "country"}
 
 
 @pytest.mark.time_sensitive
