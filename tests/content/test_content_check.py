@@ -212,6 +212,31 @@ def test_blaming_phrase_is_refused(editable: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("en", "You should've told someone sooner. Here is what helps now."),
+        ("en", "You shouldn’t have sent it. Here is what helps now."),  # a curly apostrophe
+        ("en", "You ought to have known better. Here is what helps now."),
+        ("ru", "Ты должна была понимать, чем это кончится. Вот что поможет."),
+        ("uk", "Ти повинна була знати, чим це закінчиться. Ось що допоможе."),
+        ("tr", "Bunu bilmeliydin. Şimdi yapabileceklerin şunlar."),
+    ],
+)
+def test_blame_in_other_words_is_refused(editable: Path, locale: str, text: str) -> None:
+    set_text(editable / locale / "answers" / "thanks.yml", text)
+    found = messages(editable)
+    assert len(found) == 1 and "can sound like blaming the child" in found[0], found
+
+
+def test_not_having_to_endure_it_is_not_blame(editable: Path) -> None:
+    set_text(
+        editable / "ru" / "answers" / "thanks.yml",
+        "Ты не должна была это терпеть. Хорошо, что ты написала.",
+    )
+    assert messages(editable) == []
+
+
 def test_not_your_fault_is_fine(editable: Path) -> None:
     set_text(
         editable / "en" / "answers" / "thanks.yml",
