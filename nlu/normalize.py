@@ -92,8 +92,24 @@ def fold_lookalikes(text: str) -> str:
     """Latin/Cyrillic look-alike letters written in the script of the rest of their word."""
     if not (_HAS_CYRILLIC.search(text) and _HAS_LATIN.search(text)):
         return text
-    message_script = _majority(*_unambiguous(text))
+    message_script = _majority(*_unambiguous(text)) or _majority(*_single_script_letters(text))
     return _WORD.sub(lambda m: _fold_word(m.group(), message_script), text)
+
+
+def _single_script_letters(text: str) -> tuple[int, int]:
+    """Latin and Cyrillic letters in the words written in one script only.
+
+    Decides a message whose every letter has a look-alike ("i ѕwallowd like 25 pils": the
+    words around the mixed one are Latin).
+    """
+    latin = cyrillic = 0
+    for word in _WORD.findall(text):
+        scripts = {_script(c) for c in word} - {None}
+        if scripts == {_LATIN}:
+            latin += len(word)
+        elif scripts == {_CYRILLIC}:
+            cyrillic += len(word)
+    return latin, cyrillic
 
 
 def normalize(text: str) -> str:
