@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from bot.pseudonym import Pseudonymizer
 from tests.conftest import TEST_KEY
+from tests.support.bot_process import bot_process
 from tests.support.botapi import (
     BotApiStandIn,
     Call,
@@ -60,20 +60,10 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> I
         "SAFEBOT_DATABASE_URL": f"sqlite:///{db_path}",
         "SAFEBOT_LOG_LEVEL": "DEBUG",
     }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    bot = RunningBot(api, process, log_path, db_path)
     try:
-        api.wait_for(1, method="getUpdates", timeout=90)
-        yield bot
+        with bot_process(api, env, log_path) as process:
+            yield RunningBot(api, process, log_path, db_path)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
         api.stop()
 
 

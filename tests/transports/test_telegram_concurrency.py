@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_KEY
+from tests.support.bot_process import bot_process
 from tests.support.botapi import BotApiStandIn, Fault, private_message
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-secret"
@@ -42,19 +40,10 @@ def api(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[
         # A held answer must stay held for the whole test, not time out.
         "SAFEBOT_TELEGRAM_TIMEOUT_SECONDS": "120",
     }
-    with (data_dir / "bot.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
     try:
-        standin.wait_for(1, method="getUpdates", timeout=90)
-        yield standin
+        with bot_process(standin, env, data_dir / "bot.log"):
+            yield standin
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
         standin.stop()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 
 from bot.pseudonym import Pseudonymizer
 from tests.conftest import TEST_KEY
+from tests.support.bot_process import bot_process
 from tests.support.botapi import (
     BOT_USER,
     BotApiStandIn,
@@ -66,23 +66,10 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> I
     api = BotApiStandIn().start()
     data_dir = tmp_path_factory.mktemp("bot-faults")
     log_path = data_dir / "bot.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            env=_environment(api, data_dir, models_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    bot = RunningBot(api, process, log_path, data_dir / "bot.sqlite3")
     try:
-        api.wait_for(1, method="getUpdates", timeout=90)
-        yield bot
+        with bot_process(api, _environment(api, data_dir, models_dir), log_path) as process:
+            yield RunningBot(api, process, log_path, data_dir / "bot.sqlite3")
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
         api.stop()
 
 
