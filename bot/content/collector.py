@@ -19,6 +19,8 @@ from bot.content.ui_texts import UI_TEXTS
 from bot.content.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 
 _VERIFICATIONS = ", ".join(v.value for v in Verification)
+#: The facts sheet's own spelling of a mark, accepted as it is written there.
+_MARK_SPELLINGS = {"verified-secondary": Verification.SECONDARY.value}
 
 
 class Collector:
@@ -124,7 +126,7 @@ class Collector:
             checked = dt.date.min
         raw_mark = self.text(path, data, "verification")
         try:
-            mark = Verification(raw_mark)
+            mark = Verification(_MARK_SPELLINGS.get(raw_mark, raw_mark))
         except ValueError:
             if raw_mark:
                 self.error(

@@ -158,6 +158,19 @@ def test_helpline_without_date(editable: Path) -> None:
     ]
 
 
+def test_the_facts_sheets_spelling_of_a_mark_is_accepted(editable: Path) -> None:
+    path = editable / "helplines.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "verification: secondary" in text
+    path.write_text(
+        text.replace("verification: secondary", "verification: verified-secondary"),
+        encoding="utf-8",
+    )
+    assert messages(editable) == []
+    path.write_text(text.replace("verification: secondary", "verification: sure", 1), "utf-8")
+    assert len(messages(editable)) == 1 and "verification must be one of" in messages(editable)[0]
+
+
 def test_placeholder_the_bot_cannot_fill(editable: Path) -> None:
     path = editable / "en" / "ui.yml"
     replace(path, "I'll show you helplines for {country}.", "I'll show you helplines for {land}.")
