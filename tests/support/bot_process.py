@@ -7,9 +7,24 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.botapi import BotApiStandIn
+
+
+@dataclass
+class RunningBot:
+    """A running ``safebot run``, its Bot API stand-in, its log and its database file."""
+
+    api: BotApiStandIn
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    db_path: Path
+
+    def logs(self) -> str:
+        """Everything the process has logged so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @contextmanager

@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from bot.pseudonym import Pseudonymizer
 from tests.conftest import TEST_KEY
-from tests.support.bot_process import bot_process
+from tests.support.bot_process import RunningBot, bot_process
 from tests.support.botapi import (
     BotApiStandIn,
     Call,
@@ -31,17 +30,6 @@ from tests.support.waiting import wait_until
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-secret"
 MARKER = "zebra-marker-4f1c9a"
 CHILD = 987654321
-
-
-@dataclass
-class RunningBot:
-    api: BotApiStandIn
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    db_path: Path
-
-    def logs(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from bot.pseudonym import Pseudonymizer
 from tests.conftest import TEST_KEY
-from tests.support.bot_process import bot_process
+from tests.support.bot_process import RunningBot, bot_process
 from tests.support.botapi import (
     BOT_USER,
     BotApiStandIn,
@@ -32,17 +31,6 @@ MARKER = "okapi-marker-7d2e11"
 CHILD_ID = 818181818
 CHILD_NAME = "Quokkafirstname"
 CHILD_USERNAME = "quokka_username_x"
-
-
-@dataclass
-class RunningBot:
-    api: BotApiStandIn
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    db_path: Path
-
-    def logs(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 def _environment(
