@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # A risk topic the topic classifier is at least this sure of escalates without the risk
     # model; below it, and with the risk model unconvinced, the child picks the topic.
     topic_sure_at: float = 0.5
+    # The urgency model (trained with the risk model): a score at or above this makes a risk
+    # the crisis net or the risk model heard an emergency, with the emergency number first.
+    urgency_at: float = 0.3
     # After a crisis or emergency reply, every reply keeps the helpline for this many hours;
     # only /forget or the end of this time closes the crisis.
     crisis_open_hours: float = 24.0

@@ -19,6 +19,9 @@ from nlu.intents import (
 #: emergency: suicide and self-harm, and abuse. An adult arranging a meeting or a threat to share
 #: pictures stays a crisis (the helpline, not the emergency number, is the first help).
 SIGN_INTENTS = frozenset({CRISIS_INTENT, "abuse"})
+#: The crises the urgency model may make an emergency: those above, and an adult from the
+#: internet who is with the child or outside now (a threat to share pictures stays a crisis).
+NOW_INTENTS = SIGN_INTENTS | {"grooming"}
 
 
 class Urgency(StrEnum):
@@ -43,6 +46,9 @@ class Thresholds:
     risk_ask_at: float = 0.6
     #: A risk topic the classifier is at least this sure of escalates on its own.
     topic_sure_at: float = 0.5
+    #: An urgency score at or above this makes a risk the net or the risk model heard an
+    #: emergency (the emergency number first).
+    urgency_at: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -92,15 +98,18 @@ def decide(
     thresholds: Thresholds,
     *,
     risk: float = 0.0,
+    now: float = 0.0,
     crisis_open: bool = False,
 ) -> Decision:
     """Apply the safety net and the risk model on top of any topic classifier.
 
     They can only raise urgency, never lower it: a rule or a risk score that says "crisis"
     wins over any topic; an emergency rule wins over everything. While a crisis is open,
-    words like "dizzy" or "bleeding" are an emergency too.
+    words like "dizzy" or "bleeding" are an emergency too. ``now`` is the urgency model's
+    score: danger now makes a crisis an emergency, never a harmless message a crisis.
     """
     engine = result.engine
+    urgent = now >= thresholds.urgency_at
     threat = verdict.threat is not None
     sign = verdict.emergency_sign is not None
     # While a crisis is open, "dizzy" or "i took them" is an emergency; so is a sign of danger
@@ -114,12 +123,16 @@ def decide(
     )
     hit = emergency or verdict.crisis
     if hit is not None:
-        now = emergency is not None or (sign and hit.intent in SIGN_INTENTS)
+        at_once = (
+            emergency is not None
+            or (sign and hit.intent in SIGN_INTENTS)
+            or (urgent and hit.intent in NOW_INTENTS)
+        )
         return Decision(
             intent=hit.intent,
             confidence=max(result.score(hit.intent), result.confidence),
             escalate=True,
-            urgency=Urgency.EMERGENCY if now else Urgency.CRISIS,
+            urgency=Urgency.EMERGENCY if at_once else Urgency.CRISIS,
             crisis_net=True,
             threat=threat,
             engine=engine,
@@ -139,6 +152,21 @@ def decide(
             engine=engine,
             risk=risk,
         )
+    risk_agrees = risk >= thresholds.risk_ask_at
+    leaning = _best_escalating(result)
+    if urgent and risk_agrees and (leaning in NOW_INTENTS or verdict.distress is not None):
+        # Risk the models hear, happening now ("say bye to everyone for me", "i'm at the
+        # station and i've decided"): the emergency number first, not a question.
+        intent = leaning if leaning in NOW_INTENTS else CRISIS_INTENT
+        return Decision(
+            intent=intent,
+            confidence=max(result.score(intent), risk),
+            escalate=True,
+            urgency=Urgency.EMERGENCY,
+            threat=threat,
+            engine=engine,
+            risk=risk,
+        )
     if verdict.distress is not None and not threat:
         # Hopeless words without a crisis rule: ask directly, whatever the models think; "no"
         # then leads to the topic the message is about (with the helpline kept).
@@ -152,8 +180,6 @@ def decide(
             risk=risk,
         )
     # No rule fired: the models escalate when one of them is sure, or when both lean the same way.
-    risk_agrees = risk >= thresholds.risk_ask_at
-    leaning = _best_escalating(result)
     mass = sum(result.score(name) for name in ESCALATING_INTENTS)
     unsure = False
     if risk >= thresholds.risk_escalate_at and intent not in ESCALATING_INTENTS:

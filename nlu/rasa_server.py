@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from nlu.training_data import fingerprint
+from nlu.training_data import copy_rasa_files, fingerprint
 
 RASA_VERSION = "3.6.21"
 PYTHON_SERIES = "3.10"
@@ -149,7 +150,7 @@ def _fingerprint(nlu_dir: Path, locale: str) -> str:
     digest = hashlib.sha256(RASA_VERSION.encode())
     digest.update(config_file(nlu_dir, locale).read_bytes())
     digest.update((nlu_dir / "domain.yml").read_bytes())
-    digest.update(fingerprint(nlu_dir / "training" / locale).encode())
+    digest.update(fingerprint(nlu_dir / "training" / locale, rasa=True).encode())
     return digest.hexdigest()
 
 
@@ -177,7 +178,23 @@ def train(
     if not force and is_trained(nlu_dir, models_dir, locale):
         return target, 0.0
     started = time.perf_counter()
-    result = subprocess.run(
+    with tempfile.TemporaryDirectory(prefix=f"rasa-nlu-{locale}-") as data:
+        result = _train_nlu(rasa_env, nlu_dir, models_dir, locale, target, Path(data))
+    if result.returncode != 0 or not target.is_file():
+        tail = "\n".join(result.stdout.splitlines()[-15:] + result.stderr.splitlines()[-15:])
+        raise RasaSetupError(f"rasa train failed for {locale}:\n{tail}")
+    seconds = time.perf_counter() - started
+    target.with_suffix(".json").write_text(
+        json.dumps({"fingerprint": _fingerprint(nlu_dir, locale), "seconds": round(seconds, 1)})
+    )
+    return target, seconds
+
+
+def _train_nlu(
+    rasa_env: RasaEnv, nlu_dir: Path, models_dir: Path, locale: str, target: Path, data: Path
+) -> subprocess.CompletedProcess[str]:
+    """``rasa train nlu`` on a copy of the locale's Rasa-format files (``data``)."""
+    return subprocess.run(
         [
             str(rasa_env.rasa),
             "train",
@@ -185,7 +202,7 @@ def train(
             "--config",
             str(config_file(nlu_dir, locale)),
             "--nlu",
-            str(nlu_dir / "training" / locale),
+            str(copy_rasa_files(nlu_dir / "training" / locale, data)),
             "--domain",
             str(nlu_dir / "domain.yml"),
             "--out",
@@ -199,25 +216,24 @@ def train(
         text=True,
         check=False,
     )
-    if result.returncode != 0 or not target.is_file():
-        tail = "\n".join(result.stdout.splitlines()[-15:] + result.stderr.splitlines()[-15:])
-        raise RasaSetupError(f"rasa train failed for {locale}:\n{tail}")
-    seconds = time.perf_counter() - started
-    target.with_suffix(".json").write_text(
-        json.dumps({"fingerprint": _fingerprint(nlu_dir, locale), "seconds": round(seconds, 1)})
-    )
-    return target, seconds
 
 
 def validate(rasa_env: RasaEnv, nlu_dir: Path, locale: str) -> subprocess.CompletedProcess[str]:
-    """Run ``rasa data validate`` on a locale's data."""
+    """Run ``rasa data validate`` on a locale's Rasa-format data."""
+    with tempfile.TemporaryDirectory(prefix=f"rasa-nlu-{locale}-") as data:
+        return _validate(rasa_env, nlu_dir, locale, Path(data))
+
+
+def _validate(
+    rasa_env: RasaEnv, nlu_dir: Path, locale: str, data: Path
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             str(rasa_env.rasa),
             "data",
             "validate",
             "--data",
-            str(nlu_dir / "training" / locale),
+            str(copy_rasa_files(nlu_dir / "training" / locale, data)),
             "--domain",
             str(nlu_dir / "domain.yml"),
             "--config",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +20,13 @@ from nlu.normalize import normalize
 from nlu.risk_model import RISK_EPOCHS, RISK_TEXTCAT_CONFIG, RiskModel, risk_path, train_risk
 from nlu.spacy_textcat import BATCH_SIZE, SEED, TEXTCAT_CONFIG, train_textcat, with_base_forms
 from nlu.training_data import Example, fingerprint, locale_data_dir, read_nlu_dir
+from nlu.urgency_model import (
+    URGENCY_EPOCHS,
+    URGENCY_TEXTCAT_CONFIG,
+    has_urgency_labels,
+    train_urgency,
+    urgency_path,
+)
 
 ENGINE = "spacy"
 META_FILE = "safebot-meta.json"
@@ -39,6 +47,8 @@ def recipe_fingerprint(epochs: int) -> str:
             "batch": BATCH_SIZE,
             "risk_epochs": RISK_EPOCHS,
             "risk_config": RISK_TEXTCAT_CONFIG,
+            "urgency_epochs": URGENCY_EPOCHS,
+            "urgency_config": URGENCY_TEXTCAT_CONFIG,
         },
         sort_keys=True,
     )
@@ -89,6 +99,7 @@ def save_model(
     path: Path,
     *,
     risk: Language | None = None,
+    urgency: Language | None = None,
     data_fingerprint: str,
     locale: str,
     n: int,
@@ -99,6 +110,10 @@ def save_model(
     nlp.to_disk(path)
     if risk is not None:
         risk.to_disk(risk_path(path))
+    if urgency is not None:
+        urgency.to_disk(urgency_path(path))
+    elif urgency_path(path).is_dir():
+        shutil.rmtree(urgency_path(path))  # trained without urgency labels: none is current
     meta = {
         "locale": locale,
         "engine": ENGINE,
@@ -151,11 +166,13 @@ def train_locale(
     topics = read_nlu_dir(data_dir, risk_only=False)
     nlp = train_model(topics, locale, epochs=epochs, on_epoch=on_epoch)
     risk = train_risk(examples, locale, seed=SEED)
+    urgency = train_urgency(examples, locale, seed=SEED) if has_urgency_labels(examples) else None
     path = model_path(models_dir, locale)
     save_model(
         nlp,
         path,
         risk=risk,
+        urgency=urgency,
         data_fingerprint=fingerprint(data_dir),
         locale=locale,
         n=len(examples),

@@ -63,6 +63,14 @@ def read_nlu_file(path: Path) -> list[Example]:
 #: A locale's subfolder of examples that train only the risk model (more ways of saying a
 #: crisis, harmless look-alikes): measured to help the risk model but to blur the topics.
 RISK_ONLY_DIR = "risk"
+#: A locale's subfolder of risk messages labelled by urgency (``emergency``: danger now;
+#: ``crisis_not_now``: serious, but a helpline comes first). They train the urgency model and,
+#: as risk, the risk model; never the topic classifier or Rasa (the labels are not intents).
+URGENCY_DIR = "urgency"
+#: The urgency labels of the files under ``urgency/``.
+EMERGENCY_LEVEL = "emergency"
+NOT_NOW_LEVEL = "crisis_not_now"
+URGENCY_LEVELS = frozenset({EMERGENCY_LEVEL, NOT_NOW_LEVEL})
 #: A locale's subfolder of examples that train only the topic classifier (everyday messages
 #: that share words with a crisis): measured to cut the topic classifier's false alarms but to
 #: cost the risk model recall on unseen crises, which it exists for.
@@ -74,14 +82,19 @@ def read_nlu_dir(
 ) -> list[Example]:
     """Read every ``*.yml`` file under a folder, in a stable order.
 
-    With ``risk_only=False`` the files under ``risk/`` are left out (the topic classifier's view);
-    with ``topic_only=False`` those under ``topic/`` (the risk model's view).
+    With ``risk_only=False`` the files under ``risk/`` and ``urgency/`` are left out (the topic
+    classifier's and Rasa's view); with ``topic_only=False`` those under ``topic/`` (the risk
+    model's view).
     """
     files = sorted(directory.rglob("*.yml")) + sorted(directory.rglob("*.yaml"))
     left_out = {
         name
-        for name, keep in ((RISK_ONLY_DIR, risk_only), (TOPIC_ONLY_DIR, topic_only))
+        for names, keep in (
+            ((RISK_ONLY_DIR, URGENCY_DIR), risk_only),
+            ((TOPIC_ONLY_DIR,), topic_only),
+        )
         if not keep
+        for name in names
     }
     files = [f for f in files if not left_out & set(f.relative_to(directory).parts[:-1])]
     if not files:
@@ -90,6 +103,24 @@ def read_nlu_dir(
     for path in files:
         examples.extend(read_nlu_file(path))
     return examples
+
+
+def rasa_files(directory: Path) -> list[Path]:
+    """A locale's files in Rasa's NLU format: all but the urgency labels, which are no intents."""
+    return [
+        path
+        for path in sorted(directory.rglob("*.yml"))
+        if URGENCY_DIR not in path.relative_to(directory).parts[:-1]
+    ]
+
+
+def copy_rasa_files(directory: Path, target: Path) -> Path:
+    """Copy a locale's Rasa-format files under ``target`` (kept in their folders); returns it."""
+    for path in rasa_files(directory):
+        copy = target / path.relative_to(directory)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(path.read_bytes())
+    return target
 
 
 def locale_data_dir(nlu_data_dir: Path, locale: str) -> Path:
@@ -104,10 +135,13 @@ def available_locales(nlu_data_dir: Path) -> list[str]:
     return sorted(p.name for p in nlu_data_dir.iterdir() if p.is_dir() and any(p.glob("*.yml")))
 
 
-def fingerprint(directory: Path) -> str:
-    """A hash of the training data files, to tell whether a saved model is stale."""
+def fingerprint(directory: Path, *, rasa: bool = False) -> str:
+    """A hash of the training data files, to tell whether a saved model is stale.
+
+    ``rasa=True``: only the files Rasa trains on (:func:`rasa_files`).
+    """
     digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.yml")):
+    for path in rasa_files(directory) if rasa else sorted(directory.rglob("*.yml")):
         digest.update(path.relative_to(directory).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -27,6 +27,7 @@ class _UnderstandingSettings(Protocol):
     risk_escalate_at: float
     risk_ask_at: float
     topic_sure_at: float
+    urgency_at: float
     max_classify_chars: int
 
 
@@ -39,6 +40,7 @@ def thresholds_of(settings: _UnderstandingSettings) -> Thresholds:
         risk_escalate_at=settings.risk_escalate_at,
         risk_ask_at=settings.risk_ask_at,
         topic_sure_at=settings.topic_sure_at,
+        urgency_at=settings.urgency_at,
     )
 
 
@@ -79,7 +81,8 @@ class Understanding:
         head = text[: self.max_classify_chars]
         result = await self.classifier.classify(head, locale)
         risk = self.risk.score(head, locale) if self.risk is not None else 0.0
-        return decide(result, verdict, self.thresholds, risk=risk, crisis_open=crisis_open)
+        now = self.risk.urgency(head, locale) if self.risk is not None else 0.0
+        return decide(result, verdict, self.thresholds, risk=risk, now=now, crisis_open=crisis_open)
 
     async def understand_all(
         self, texts: Sequence[str], locale: str, *, concurrency: int = 8

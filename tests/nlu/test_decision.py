@@ -95,3 +95,41 @@ def test_risk_the_topic_classifier_cannot_place_asks_with_the_helpline() -> None
     assert asked.escalate and asked.ask_directly
     calm = decide(topics, NetVerdict(), THRESHOLDS, risk=0.5)
     assert not calm.escalate and not calm.unsure
+
+
+@pytest.mark.parametrize("intent", ["self_harm", "abuse", "grooming"])
+def test_a_crisis_rule_the_urgency_model_finds_urgent_is_an_emergency(intent: str) -> None:
+    verdict = NetVerdict(crisis=RuleHit("en:crisis", intent))
+    urgent = decide(ranked("privacy", 0.9), verdict, THRESHOLDS, now=0.9)
+    assert urgent.urgency is Urgency.EMERGENCY and urgent.intent == intent
+    later = decide(ranked("privacy", 0.9), verdict, THRESHOLDS, now=0.2)
+    assert later.urgency is Urgency.CRISIS
+
+
+def test_a_picture_threat_stays_a_crisis_however_urgent() -> None:
+    verdict = NetVerdict(crisis=RuleHit("en:crisis", "intimate_images"))
+    decision = decide(ranked("privacy", 0.9), verdict, THRESHOLDS, now=0.99)
+    assert decision.urgency is Urgency.CRISIS and decision.escalate
+
+
+def test_risk_the_models_hear_happening_now_is_an_emergency_not_a_question() -> None:
+    # "say bye to everyone for me": the topic classifier reads a goodbye, the risk model hears
+    # risk in the uncertain band (which alone would ask directly), the urgency model hears now.
+    decision = decide(ranked("goodbye", 0.7), NetVerdict(), THRESHOLDS, risk=0.65, now=0.9)
+    assert decision.urgency is Urgency.EMERGENCY
+    assert decision.escalate and decision.intent == "self_harm" and not decision.ask_directly
+    calm = decide(ranked("goodbye", 0.7), NetVerdict(), THRESHOLDS, risk=0.65, now=0.1)
+    assert calm.urgency is not Urgency.EMERGENCY
+
+
+def test_urgency_without_risk_changes_nothing() -> None:
+    # "bye, see you tonight": urgent words, no risk heard.
+    decision = decide(ranked("goodbye", 0.9), NetVerdict(), THRESHOLDS, risk=0.1, now=0.95)
+    assert decision.urgency is Urgency.NONE and not decision.escalate
+    assert decision.intent == "goodbye"
+
+
+def test_urgency_never_overrides_a_known_harmless_idiom() -> None:
+    verdict = NetVerdict(lookalike=RuleHit("en:lookalike", "self_harm"))
+    decision = decide(ranked("out_of_scope", 0.8), verdict, THRESHOLDS, risk=0.7, now=0.95)
+    assert decision.urgency is Urgency.NONE and not decision.escalate

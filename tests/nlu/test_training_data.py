@@ -9,14 +9,23 @@ import pytest
 from bot.settings import PROJECT_ROOT
 from nlu.intents import INTENTS
 from nlu.leakage import NEAR_DUPLICATE, find_leaks, leaked_examples, words_of
-from nlu.training_data import TrainingDataError, counts, read_nlu_dir, read_nlu_file
+from nlu.training_data import (
+    EMERGENCY_LEVEL,
+    NOT_NOW_LEVEL,
+    URGENCY_DIR,
+    TrainingDataError,
+    copy_rasa_files,
+    counts,
+    read_nlu_dir,
+    read_nlu_file,
+)
 
 DATA = PROJECT_ROOT / "nlu" / "training"
 TESTSETS = PROJECT_ROOT / "nlu" / "testsets"
 
 
 def test_every_intent_has_at_least_40_english_examples() -> None:
-    found = counts(read_nlu_dir(DATA / "en"))
+    found = counts(read_nlu_dir(DATA / "en", risk_only=False))
     assert set(found) == set(INTENTS)
     assert min(found.values()) >= 40, found
 
@@ -75,3 +84,19 @@ def test_near_copies_are_found_and_different_messages_are_not() -> None:
 
 def test_words_are_compared_without_case_diacritics_or_repeated_letters() -> None:
     assert words_of("Yardım ET sooooo") == words_of("yardim et soo")
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "uk", "tr"])
+def test_every_locale_has_urgency_labels_for_both_levels(locale: str) -> None:
+    found = counts(read_nlu_dir(DATA / locale, topic_only=False))
+    assert found[EMERGENCY_LEVEL] >= 100 and found[NOT_NOW_LEVEL] >= 100, found
+    # The topic classifier (and Rasa) never see the urgency labels: they are no intents.
+    topics = counts(read_nlu_dir(DATA / locale, risk_only=False))
+    assert set(topics) == set(INTENTS)
+
+
+def test_rasa_gets_every_file_but_the_urgency_labels(tmp_path: Path) -> None:
+    copied = copy_rasa_files(DATA / "en", tmp_path / "rasa")
+    names = {p.relative_to(copied).as_posix() for p in copied.rglob("*.yml")}
+    assert names and not any(name.startswith(f"{URGENCY_DIR}/") for name in names)
+    assert {e.intent for e in read_nlu_dir(copied)} == set(INTENTS)
