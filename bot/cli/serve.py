@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import CliError, load_settings
@@ -35,6 +36,8 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8443) -> i
     configure_logging(
         settings.log_level, secrets=[token, secret], json_lines=settings.log_format == "json"
     )
+    # Each /readyz reads the schema version, and Alembic announces each read at INFO.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
     def runtime() -> Runtime:
         return build_runtime(

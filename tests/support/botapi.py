@@ -100,6 +100,8 @@ class BotApiStandIn:
     server: ThreadingHTTPServer | None = None
     #: When set, any other token is refused with 401 Unauthorized, as Telegram does.
     accepted_token: str | None = None
+    #: The webhook as setWebhook left it (url, secret_token, allowed_updates, max_connections).
+    webhook: dict[str, Any] = field(default_factory=dict)
 
     # -- the test side -------------------------------------------------------------------
 
@@ -207,6 +209,8 @@ class BotApiStandIn:
             return BOT_USER
         if method == "getUpdates":
             return self._get_updates(params)
+        if method in {"setWebhook", "deleteWebhook", "getWebhookInfo"}:
+            return self._webhook_call(method, params)
         if method in {"sendMessage", "editMessageText"}:
             return {
                 "message_id": next(self._message_ids),
@@ -216,6 +220,25 @@ class BotApiStandIn:
                 "text": params.get("text", ""),
             }
         return True
+
+    def _webhook_call(self, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            if method == "setWebhook":
+                self.webhook = dict(params)
+                return True
+            if method == "deleteWebhook":
+                self.webhook = {}
+                return True
+            info: dict[str, Any] = {
+                "url": self.webhook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self.updates),
+            }
+            if self.webhook:
+                info["max_connections"] = int(self.webhook.get("max_connections", 40))
+                info["allowed_updates"] = self.webhook.get("allowed_updates", [])
+                info["ip_address"] = "127.0.0.1"
+            return info
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
