@@ -142,14 +142,16 @@ class PostgresUpdateLedger(UpdateLedger):
                 pg_insert(HandledUpdate)
                 .values(update_id=update_id, handled_hour=current_hour())
                 .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(HandledUpdate.update_id)
             )
+            inserted = result.first() is not None  # (rowcount is -1 with psycopg's async mode)
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) in _LOCK_WAIT_ENDED:
                 raise LockTimeout("the child's turn is held elsewhere") from None
             raise LedgerUnavailable(type(error).__name__) from None
         except Exception as error:
             raise LedgerUnavailable(type(error).__name__) from None
-        return bool(result.rowcount == 1)
+        return inserted
 
     async def aclose(self) -> None:
         """Close the pool."""

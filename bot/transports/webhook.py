@@ -239,7 +239,7 @@ class WebhookServer:
             return _json(503, ok=False, reason="the child's previous message is still in work")
         if outcome in ("answered", "unguarded"):
             self.metrics.reply_seconds.observe(time.perf_counter() - started)
-        return _json(200, ok=True)
+        return _json(200, ok=True, outcome=outcome)
 
     async def _answer(self, update: Update, update_id: int) -> str:
         """Answer one update in its chat's turn; the outcome, for the metrics."""

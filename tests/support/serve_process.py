@@ -69,17 +69,8 @@ def post_update(
         return 0
 
 
-@contextmanager
-def serve_process(
-    env: Mapping[str, str],
-    log_path: Path,
-    *,
-    port: int | None = None,
-    ready: bool = True,
-    start_timeout: float = 90,
-    stop_timeout: float = 30,
-) -> Iterator[ServeProcess]:
-    """Start ``safebot serve``; yield once it answers /readyz with 200 (or /healthz, if not ``ready``)."""
+def start_serve(env: Mapping[str, str], log_path: Path, *, port: int | None = None) -> ServeProcess:
+    """Start ``safebot serve`` (without waiting for it)."""
     port = port or free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -89,22 +80,46 @@ def serve_process(
             stderr=subprocess.STDOUT,
             cwd=PROJECT_ROOT,
         )
-    running = ServeProcess(process, port, log_path)
+    return ServeProcess(process, port, log_path)
+
+
+def wait_serving(running: ServeProcess, *, ready: bool = True, timeout: float = 90) -> None:
+    """Wait until it answers /readyz with 200 (or /healthz, when not ``ready``)."""
+    path = "/readyz" if ready else "/healthz"
+
+    def up() -> bool:
+        if running.process.poll() is not None:
+            raise RuntimeError(f"safebot serve ended early:\n{running.logs()}")
+        return running.status(path)[0] == 200
+
+    wait_until(up, timeout=timeout, what=f"safebot serve answering {path}")
+
+
+def stop_serve(running: ServeProcess, *, timeout: float = 30) -> None:
+    """Stop it as a container runtime does (SIGTERM), killing it if it does not end."""
+    process = running.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def serve_process(
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    port: int | None = None,
+    ready: bool = True,
+    start_timeout: float = 90,
+) -> Iterator[ServeProcess]:
+    """``safebot serve`` for the block: yielded once serving, stopped afterwards."""
+    running = start_serve(env, log_path, port=port)
     try:
-        path, expected = ("/readyz", 200) if ready else ("/healthz", 200)
-
-        def up() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError(f"safebot serve ended early:\n{running.logs()}")
-            return running.status(path)[0] == expected
-
-        wait_until(up, timeout=start_timeout, what=f"safebot serve answering {path}")
+        wait_serving(running, ready=ready, timeout=start_timeout)
         yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=stop_timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_serve(running)
