@@ -29,6 +29,7 @@ after the other, so a look-up before the work and an insert after it are enough.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
@@ -124,7 +125,9 @@ class PostgresUpdateLedger(UpdateLedger):
                     "update %d answered but not recorded (%s)", update_id, type(error).__name__
                 )
         finally:
-            await connection.close()  # rolls back whatever was not committed
+            # Rolls back whatever was not committed; a connection cut already cannot be closed.
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def _lock_and_insert(
         self, connection: AsyncConnection, update_id: int, lock_key: int

@@ -232,7 +232,7 @@ class WebhookServer:
         if update is None:
             # Like polling: skipped by its number, so Telegram does not send it again and again.
             self.metrics.updates.labels(outcome="unreadable").inc()
-            return _json(200, ok=True)
+            return _json(200, ok=True, outcome="unreadable")
         outcome = await self._answer(update, update_id)
         self.metrics.updates.labels(outcome=outcome).inc()
         if outcome == "busy":

@@ -193,9 +193,12 @@ async def test_two_replicas_answer_every_update_once_and_in_order(
     tmp_path: Path, models_dir: Path, database_url: str
 ) -> None:
     env = base_env(tmp_path, models_dir, database_url)
-    assert subprocess.run(
-        [sys.executable, "-m", "bot.cli", "migrate"], env=env, cwd=PROJECT_ROOT, check=False
-    ).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "migrate"], env=env, cwd=PROJECT_ROOT, check=False
+        ).returncode
+        == 0
+    )
     api = BotApiStandIn().start()
     replicas = [
         start_serve(
@@ -226,7 +229,9 @@ async def test_two_replicas_answer_every_update_once_and_in_order(
 
         chats = [5_000_000 + i for i in range(CHILDREN)]
         rng = random.Random(14)
-        children = [asyncio.create_task(telegram.child(c, random.Random(rng.random()))) for c in chats]
+        children = [
+            asyncio.create_task(telegram.child(c, random.Random(rng.random()))) for c in chats
+        ]
         total = TURNS * (CHILDREN + 1)
 
         await asyncio.to_thread(
@@ -251,13 +256,17 @@ async def test_two_replicas_answer_every_update_once_and_in_order(
         await asyncio.wait_for(asyncio.gather(*children), timeout=90)
 
         replies = replies_by_chat(api)
-        wrong_count = {c: len(replies.get(c, [])) for c in chats if len(replies.get(c, [])) != TURNS}
+        wrong_count = {
+            c: len(replies.get(c, [])) for c in chats if len(replies.get(c, [])) != TURNS
+        }
         assert wrong_count == {}, "each update must be answered exactly once"
         out_of_order = [c for c in chats if replies[c] != expected]
         assert out_of_order == []
         outcomes = Counter(outcome for (_, _, outcome) in forwarder.outcomes.elements())
         assert outcomes["duplicate"] >= 1
-        assert sum(n for (r, _, o), n in forwarder.outcomes.items() if r == b.url and o == "answered")
+        assert sum(
+            n for (r, _, o), n in forwarder.outcomes.items() if r == b.url and o == "answered"
+        )
         assert api.sent(method="setWebhook") == []
         metrics = httpx.get(a.url + "/metrics").text
         assert 'safebot_updates_total{outcome="answered"}' in metrics
