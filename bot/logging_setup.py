@@ -8,6 +8,8 @@ in an uncaught exception's traceback.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -18,7 +20,16 @@ from typing import TextIO
 
 #: Loggers that print request URLs (with the token) or whole updates (with text and ids)
 #: at INFO or DEBUG.
-_NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack", "urllib3", "asyncio")
+_NOISY = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "apscheduler",
+    "hpack",
+    "urllib3",
+    "asyncio",
+    "uvicorn.access",
+)
 
 
 #: Libraries whose records can carry update content: text, ids, names, usernames, the token.
@@ -96,10 +107,40 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
+class JsonLinesFormatter(RedactingFormatter):
+    """One JSON object per record (time, level, logger, message), secrets masked."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__("%(message)s", secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON; a traceback goes in ``exc_info``."""
+        entry: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        text = json.dumps(entry, ensure_ascii=False)
+        for secret in self._secrets:
+            # The secret as it appears inside a JSON string too (escaped characters).
+            for form in {secret, json.dumps(secret, ensure_ascii=False)[1:-1]}:
+                text = text.replace(form, "[REDACTED]")
+        return text
+
+
 def configure_logging(
-    level: str | int = "INFO", *, secrets: Iterable[str] = (), stream: TextIO | None = None
+    level: str | int = "INFO",
+    *,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    json_lines: bool = False,
 ) -> logging.Handler:
-    """Set up one stderr handler for the process; returns it."""
+    """Set up one stderr handler for the process (JSON lines when asked); returns it."""
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_safebot", False):
@@ -107,7 +148,9 @@ def configure_logging(
     handler = logging.StreamHandler(stream or sys.stderr)
     secrets = list(secrets)
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+        JsonLinesFormatter(secrets)
+        if json_lines
+        else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
     )
     handler.addFilter(LibraryRecords())
     handler.addFilter(RedactSecrets(secrets))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -93,6 +94,22 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("TELEGRAM_BASE_URL", "SAFEBOT_TELEGRAM_BASE_URL"),
     )
+
+    # -- webhook mode (`safebot serve`, `safebot webhook set`) --
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every update; never logged.
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "SAFEBOT_TELEGRAM_WEBHOOK_SECRET"),
+    )
+    # How many updates Telegram may have in flight at once, over all replicas (1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # How long an update waits for the same child's turn on another replica before Telegram
+    # is told to send it again (503).
+    webhook_lock_timeout_seconds: float = 30.0
+    # `safebot serve` migrates the schema at start only when this is true (else `safebot migrate`).
+    migrate_on_start: bool = False
+    # "text" or "json" (one JSON object per line, for log collectors).
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url", "rasa_url")
     @classmethod

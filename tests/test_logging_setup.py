@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -82,3 +83,29 @@ def test_an_uncaught_exception_has_the_token_masked(log: io.StringIO) -> None:
     text = log.getvalue()
     assert "RuntimeError: The token `[REDACTED]` was rejected" in text
     assert TOKEN.split(":")[1] not in text
+
+
+def test_json_lines_keep_the_same_redaction() -> None:
+    stream = io.StringIO()
+    hook = sys.excepthook
+    handler = configure_logging("DEBUG", secrets=[TOKEN], stream=stream, json_lines=True)
+    try:
+        logging.getLogger("bot.example").info("sent with %s", TOKEN)
+        logging.getLogger("telegram.ext.Application").warning("update %s", BATCH)
+        try:
+            raise RuntimeError(f"failed at /bot{TOKEN}/sendMessage")
+        except RuntimeError:
+            logging.getLogger("bot.example").exception("send failed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        sys.excepthook = hook
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["logger"] for line in lines] == [
+        "bot.example",
+        "telegram.ext.Application",
+        "bot.example",
+    ]
+    assert lines[0]["message"] == "sent with [REDACTED]" and lines[0]["level"] == "INFO"
+    assert "exc_info" in lines[2]
+    text = stream.getvalue()
+    assert TOKEN not in text and MARKER not in text and str(CHILD_ID) not in text

@@ -13,7 +13,7 @@ from bot.settings import Settings
 
 
 def purge(settings: Settings) -> int:
-    """Delete events and profiles older than SAFEBOT_RETENTION_DAYS (the bot also does it daily)."""
+    """Delete events and profiles older than SAFEBOT_RETENTION_DAYS (safe to run twice at once)."""
     from bot.storage.retention import purge as purge_old
 
     with open_database(settings) as engine:
@@ -21,8 +21,8 @@ def purge(settings: Settings) -> int:
     print(
         f"Deleted {result.events} events and {result.profiles} profiles from before "
         f"{result.cutoff:%Y-%m-%d %H:00} UTC ({settings.retention_days} days), "
-        f"{result.sessions} expired dashboard sessions and {result.login_attempts} old "
-        "failed-login records."
+        f"{result.sessions} expired dashboard sessions, {result.login_attempts} old "
+        f"failed-login records and {result.handled_updates} old webhook update numbers."
     )
     return 0
 

@@ -6,7 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import admin, chat, classify, content, dashboard, rasa, reviewer, stats, train
+from bot.cli import (
+    admin,
+    chat,
+    classify,
+    content,
+    dashboard,
+    rasa,
+    reviewer,
+    serve,
+    stats,
+    train,
+    webhook,
+)
 from bot.cli.common import CliError
 
 
@@ -15,7 +27,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safebot", description=__doc__)
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING...")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (chat, train, classify, rasa, content, stats, admin, reviewer, dashboard):
+    for group in (
+        chat,
+        serve,
+        webhook,
+        train,
+        classify,
+        rasa,
+        content,
+        stats,
+        admin,
+        reviewer,
+        dashboard,
+    ):
         group.register(sub)
     return parser
 

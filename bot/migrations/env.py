@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import context
 
+from bot.storage.advisory_locks import MIGRATE
 from bot.storage.models import Base
 
 config = context.config
@@ -25,4 +27,8 @@ with engine.connect() as connection:
             # Migrations may take longer than the bot's statement timeout; for this
             # transaction only (SET LOCAL ends with it).
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            # Two `safebot migrate` at once: the second waits here, then reads the version
+            # the first wrote and has nothing left to do. The lock ends with the transaction.
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATE)))
         context.run_migrations()

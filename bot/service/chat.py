@@ -13,7 +13,7 @@ from bot.engine.messages import Incoming
 from bot.engine.rendering import fallback_reply, text_reply
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.profiles import ProfileStore, StorageUnavailable
-from bot.storage.records import Profile, StoredProfile
+from bot.storage.records import EventRecord, Profile, StoredProfile
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class ChatService:
         self._pseudonymize = pseudonymize
         # (pseudonym, message id) -> the urgency it was answered with; never stored on disk.
         self._answered: OrderedDict[tuple[str, int], int] = OrderedDict()
+        #: Called with each turn's anonymised event (the webhook server's metrics count them).
+        self.observers: list[Callable[[EventRecord], None]] = []
 
     def notice(self, key: str, language_code: str | None, *, talk: bool = False) -> Reply:
         """An interface text for someone we keep nothing about (groups, error replies).
@@ -131,6 +133,8 @@ class ChatService:
             self.events.record(
                 LoggedEvent(turn.event, pseudonym, turn.locale, turn.profile.country)
             )
+            for observe in self.observers:
+                observe(turn.event)
         return list(turn.replies)
 
     async def _read(self, pseudonym: str) -> StoredProfile | None:

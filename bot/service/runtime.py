@@ -33,6 +33,8 @@ from nlu.spacy_classifier import (
     DEFAULT_EPOCHS,
     SpacyClassifier,
     is_current,
+    model_path,
+    read_meta,
     train_locale,
 )
 from nlu.training_data import available_locales
@@ -42,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 class StartupError(RuntimeError):
     """Something a person must fix before the bot can start; the message says what."""
+
+
+class ModelsMissing(StartupError):
+    """A trained model the bot needs is not there (``safebot serve`` never trains)."""
 
 
 def load_checked_content(settings: Settings) -> Content:
@@ -84,6 +90,39 @@ def ensure_models(
     return locales
 
 
+def require_models(settings: Settings) -> list[str]:
+    """The locales, once every model they need is there; never trains.
+
+    Raises :class:`ModelsMissing` naming what is missing and ``safebot train``. A model trained
+    on older data still serves (a warning says so): it is what the image was built with.
+    """
+    locales = available_locales(settings.nlu_data_dir)
+    if not locales:
+        raise StartupError(f"No training data found in {settings.nlu_data_dir}")
+    missing = [
+        locale for locale in locales if read_meta(model_path(settings.models_dir, locale)) is None
+    ]
+    if len(locales) > 1 and not (settings.models_dir / language_id.MODEL_DIR).is_dir():
+        missing.append("language identifier")
+    if missing:
+        raise ModelsMissing(
+            f"no trained model for {', '.join(missing)} in {settings.models_dir}: run "
+            "`safebot train` (the image does it when it is built), then start again"
+        )
+    stale = [
+        locale
+        for locale in locales
+        if not is_current(settings.models_dir, settings.nlu_data_dir, locale)
+    ]
+    if stale:
+        logger.warning(
+            "the %s model was trained on other data than nlu/training; `safebot train` "
+            "brings it up to date",
+            ", ".join(stale),
+        )
+    return locales
+
+
 def build_classifier(
     settings: Settings, locales: list[str]
 ) -> tuple[Classifier, RasaClassifier | None]:
@@ -112,6 +151,9 @@ class Runtime:
     purge: DailyPurge | None = None
     #: Set when the database could not be migrated at start-up: it keeps trying.
     migrator: Migrator | None = None
+    #: Whether this process purges once a day (single-process modes; replicas leave it to a
+    #: scheduled ``safebot purge``).
+    daily_purge: bool = True
 
     def background(self) -> list[BackgroundService]:
         """The background services, in the order they start (and the reverse they stop in)."""
@@ -129,7 +171,8 @@ class Runtime:
         self.reloader = Reloader(
             self.service.engine, self.settings, interval=self.settings.reload_seconds
         )
-        self.purge = DailyPurge.from_settings(self.database, self.settings)
+        if self.daily_purge:
+            self.purge = DailyPurge.from_settings(self.database, self.settings)
         for service in self.background():
             if service is not self.reloader or self.settings.reload_seconds > 0:
                 await service.start()
@@ -149,12 +192,18 @@ def build_runtime(
     pseudonym_key: SecretStr,
     progress: Callable[[str, int, int], None] | None = None,
     migrate: bool = True,
+    train: bool = True,
+    daily_purge: bool = True,
     clock: Clock = system_clock,
 ) -> Runtime:
-    """Build the runtime; raises :class:`StartupError` with a plain message on problems."""
+    """Build the runtime; raises :class:`StartupError` with a plain message on problems.
+
+    ``train=False`` (webhook replicas) refuses to start on a missing model instead of
+    training it; ``daily_purge=False`` leaves the purge to ``safebot purge``.
+    """
     content = load_checked_content(settings)
     net = CrisisNet.from_dir(settings.crisis_rules_dir)
-    locales = ensure_models(settings, progress=progress)
+    locales = ensure_models(settings, progress=progress) if train else require_models(settings)
     classifier, rasa = build_classifier(settings, locales)
     database = make_engine(
         settings.resolved_database_url, timeout_seconds=settings.db_timeout_seconds
@@ -206,4 +255,5 @@ def build_runtime(
         database=database,
         rasa=rasa,
         migrator=migrator,
+        daily_purge=daily_purge,
     )

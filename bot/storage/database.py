@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,8 +84,46 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to date (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema up to date (idempotent; two at once run one after the other).
+
+    PostgreSQL: the migration transaction takes an advisory lock first (``env.py``). SQLite:
+    an exclusive lock on a file beside the database, since its DDL is not transactional.
+    """
+    with _sqlite_migration_lock(engine):
+        command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(f"{database}.migrate-lock")
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor is closed
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the schema cannot serve (behind or ahead of this code), or None when it is current.
+
+    Raises the driver's error when the database cannot be reached.
+    """
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return None
+    if not current:
+        return "the database has no schema yet: run `safebot migrate`"
+    return (
+        f"the database schema is at {', '.join(sorted(current))}, this code needs "
+        f"{', '.join(sorted(heads))}: run `safebot migrate`"
+    )
 
 
 def downgrade(engine: Engine, revision: str) -> None:

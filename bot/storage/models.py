@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -136,3 +137,18 @@ class ProfileRow(Base):
     version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=1, server_default=text("1")
     )
+
+
+class HandledUpdate(Base):
+    """A Telegram update answered by a webhook replica: its number and the hour, nothing else.
+
+    The primary key makes a redelivered update (Telegram sends it again after any non-2xx
+    answer or timeout) answered once; see ``bot.storage.update_ledger``.
+    """
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_handled_updates_handled_hour", "handled_hour"),)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, func, select
 
 from bot.clock import current_hour, system_clock
-from bot.storage.models import Event, LoginAttempt, ProfileRow, ReviewerSession
+from bot.storage.advisory_locks import PURGE
+from bot.storage.models import Event, HandledUpdate, LoginAttempt, ProfileRow, ReviewerSession
 
 #: Failed logins are only needed for rate limiting (minutes), expired sessions not at all.
 LOGIN_RECORDS_KEPT = dt.timedelta(days=1)
+#: Telegram keeps an unanswered update for at most 24 hours, so none comes back after that.
+HANDLED_UPDATES_KEPT = dt.timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class PurgeResult:
     profiles: int
     sessions: int
     login_attempts: int
+    handled_updates: int = 0
 
 
 def purge(
@@ -35,10 +39,20 @@ def purge(
     retention_days: int,
     now: dt.datetime | None = None,
 ) -> PurgeResult:
-    """Delete events and profiles older than ``retention_days``, and stale login records."""
+    """Delete events and profiles older than ``retention_days``, and stale bookkeeping rows.
+
+    Idempotent (a second run finds nothing more to delete). On PostgreSQL the transaction
+    first takes an advisory lock, so two purges at once (a CronJob overlapping a manual run)
+    run one after the other instead of deleting the same rows side by side.
+    """
     now = now or system_clock()
     cutoff = current_hour(now) - dt.timedelta(days=retention_days)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A batch job: no per-statement limit; wait for the other purge however long.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            connection.execute(select(func.pg_advisory_xact_lock(PURGE)))
         events = connection.execute(delete(Event).where(Event.hour < cutoff)).rowcount
         profiles = connection.execute(
             delete(ProfileRow).where(ProfileRow.updated_hour < cutoff)
@@ -49,4 +63,7 @@ def purge(
         attempts = connection.execute(
             delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_RECORDS_KEPT)
         ).rowcount
-    return PurgeResult(cutoff, events, profiles, sessions, attempts)
+        updates = connection.execute(
+            delete(HandledUpdate).where(HandledUpdate.handled_hour < now - HANDLED_UPDATES_KEPT)
+        ).rowcount
+    return PurgeResult(cutoff, events, profiles, sessions, attempts, updates)

@@ -243,7 +243,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("could not send the error reply (%s)", type(second).__name__)
 
 
-async def _post_init(application: Application) -> None:
+async def start_services(application: Application) -> None:
+    """Start the runtime's background work and publish the command menu (in the background)."""
     runtime: Runtime = application.bot_data[_RUNTIME]
     await runtime.start()
     reloader = runtime.reloader
@@ -293,7 +294,8 @@ async def _register_commands(application: Application, runtime: Runtime) -> None
         logger.warning("setMyCommands failed (%s); the bot runs on", type(error).__name__)
 
 
-async def _post_shutdown(application: Application) -> None:
+async def stop_services(application: Application) -> None:
+    """Stop the command menu task and the runtime's background work."""
     task: asyncio.Task[None] | None = application.bot_data.pop(_MENU_TASK, None)
     if task is not None:
         task.cancel()
@@ -303,15 +305,18 @@ async def _post_shutdown(application: Application) -> None:
     await runtime.aclose()
 
 
-def build_application(runtime: Runtime, *, token: str, base_url: str | None = None) -> Application:
-    """The python-telegram-bot Application, wired to the runtime."""
+def build_application(
+    runtime: Runtime, *, token: str, base_url: str | None = None, webhook: bool = False
+) -> Application:
+    """The python-telegram-bot Application, wired to the runtime.
+
+    With ``webhook`` it has no updater: the webhook server hands it each update and calls
+    :func:`start_services` / :func:`stop_services` itself.
+    """
     settings = runtime.settings
     builder = (
         ApplicationBuilder()
         .token(token)
-        .get_updates_request(ReadableUpdatesRequest())
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
         .read_timeout(settings.telegram_timeout_seconds)
         .rate_limiter(
             AIORateLimiter(
@@ -319,8 +324,16 @@ def build_application(runtime: Runtime, *, token: str, base_url: str | None = No
                 max_retries=settings.telegram_max_retry_after,
             )
         )
-        .concurrent_updates(ChatOrderedProcessor(settings.telegram_concurrent_updates))
     )
+    if webhook:
+        builder = builder.updater(None)
+    else:
+        builder = (
+            builder.get_updates_request(ReadableUpdatesRequest())
+            .post_init(start_services)
+            .post_shutdown(stop_services)
+            .concurrent_updates(ChatOrderedProcessor(settings.telegram_concurrent_updates))
+        )
     if base_url:
         builder = builder.base_url(base_url)
     application = builder.build()

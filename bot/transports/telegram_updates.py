@@ -16,14 +16,15 @@ import json
 import logging
 from typing import Any
 
-from telegram import Chat, Update, User
+from telegram import Bot, Chat, Update, User
 from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
 logger = logging.getLogger(__name__)
 
 
-def _update_id(item: object) -> int | None:
+def update_id_of(item: object) -> int | None:
+    """The ``update_id`` of a decoded update, or None when it has none (or not a number)."""
     if isinstance(item, dict):
         value = item.get("update_id")
         if type(value) is int and value >= 0:
@@ -83,7 +84,7 @@ def readable_batch(result: object) -> list[dict[str, Any]]:
         raise NetworkError("getUpdates answered with something other than a list")
     batch: list[dict[str, Any]] = []
     for item in result:
-        update_id = _update_id(item)
+        update_id = update_id_of(item)
         if update_id is None:
             logger.warning("skipped an update without an update_id")
             continue
@@ -98,6 +99,24 @@ def readable_batch(result: object) -> list[dict[str, Any]]:
     if result and not batch:
         raise NetworkError("getUpdates answered with updates that have no update_id")
     return batch
+
+
+def readable_update(item: dict[str, Any], bot: Bot) -> Update | None:
+    """One decoded update (a webhook's body) as an :class:`Update`, or None when unreadable.
+
+    Only the ``update_id`` of an unreadable update is logged, never its content.
+    """
+    try:
+        update = Update.de_json(item, bot)
+        _check_types(update)
+    except Exception as error:  # the message could quote the child: only its type is kept
+        logger.warning(
+            "skipped update %s that could not be read (%s)",
+            update_id_of(item),
+            type(error).__name__,
+        )
+        return None
+    return update
 
 
 class ReadableUpdatesRequest(HTTPXRequest):

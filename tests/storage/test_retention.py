@@ -111,6 +111,18 @@ async def test_the_running_bot_starts_and_stops_its_daily_purge(settings: Settin
     assert not task.running
 
 
+async def test_webhook_replicas_leave_the_purge_to_the_scheduled_command(
+    settings: Settings,
+) -> None:
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY, daily_purge=False)
+    await runtime.start()
+    try:
+        assert runtime.purge is None
+        assert not any(isinstance(s, DailyPurge) for s in runtime.background())
+    finally:
+        await runtime.aclose()
+
+
 def test_purge_command(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'safebot.sqlite3'}")
     upgrade(engine)

@@ -100,6 +100,12 @@ class BotApiStandIn:
     server: ThreadingHTTPServer | None = None
     #: When set, any other token is refused with 401 Unauthorized, as Telegram does.
     accepted_token: str | None = None
+    #: Tokens whose calls wait before delivery (see :meth:`close_gate`), and how many wait.
+    _gated: set[str] = field(default_factory=set)
+    _parked: Counter[str] = field(default_factory=Counter)
+    _dropping: set[str] = field(default_factory=set)
+    #: The webhook as setWebhook left it (url, secret_token, allowed_updates, max_connections).
+    webhook: dict[str, Any] = field(default_factory=dict)
 
     # -- the test side -------------------------------------------------------------------
 
@@ -124,6 +130,27 @@ class BotApiStandIn:
         """The next calls of ``method`` meet these faults, one call each, in order."""
         with self._lock:
             self._faults.setdefault(method, []).extend(faults)
+
+    def close_gate(self, token: str) -> None:
+        """Calls made with ``token`` wait before delivery (a replica stuck at its sends)."""
+        with self._lock:
+            self._gated.add(token)
+
+    def parked(self, token: str) -> int:
+        """How many calls with ``token`` wait at the closed gate."""
+        with self._lock:
+            return self._parked[token]
+
+    def open_gate(self, token: str, *, deliver: bool) -> None:
+        """Let the waiting calls through, or (``deliver=False``) answer them 502, undelivered."""
+        with self._lock:
+            self._gated.discard(token)
+            if not deliver:
+                self._dropping.add(token)
+            self._lock.notify_all()
+            while self._parked[token]:
+                self._lock.wait()
+            self._dropping.discard(token)
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
         with self._lock:
@@ -174,6 +201,16 @@ class BotApiStandIn:
     def _respond(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
         """The HTTP status and JSON body of one call, faults included."""
         with self._lock:
+            if token in self._gated:
+                self._parked[token] += 1
+                self._lock.notify_all()
+                while token in self._gated:
+                    self._lock.wait()
+                self._parked[token] -= 1
+                self._lock.notify_all()
+                if token in self._dropping:
+                    self.rejected.append(Call(method, params, token))
+                    return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             queued = self._faults.get(method)
             fault = queued.pop(0) if queued else Fault()
             if fault.status != 200:
@@ -207,6 +244,8 @@ class BotApiStandIn:
             return BOT_USER
         if method == "getUpdates":
             return self._get_updates(params)
+        if method in {"setWebhook", "deleteWebhook", "getWebhookInfo"}:
+            return self._webhook_call(method, params)
         if method in {"sendMessage", "editMessageText"}:
             return {
                 "message_id": next(self._message_ids),
@@ -216,6 +255,25 @@ class BotApiStandIn:
                 "text": params.get("text", ""),
             }
         return True
+
+    def _webhook_call(self, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            if method == "setWebhook":
+                self.webhook = dict(params)
+                return True
+            if method == "deleteWebhook":
+                self.webhook = {}
+                return True
+            info: dict[str, Any] = {
+                "url": self.webhook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self.updates),
+            }
+            if self.webhook:
+                info["max_connections"] = int(self.webhook.get("max_connections", 40))
+                info["allowed_updates"] = self.webhook.get("allowed_updates", [])
+                info["ip_address"] = "127.0.0.1"
+            return info
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
