@@ -51,6 +51,9 @@ class Settings(BaseSettings):
 
     # Rasa: "http://127.0.0.1:5005" (English) or "en=http://...;ru=http://...". Unset: spaCy only.
     rasa_url: str | None = None
+    # Rasa's ``--auth-token``: sent as the ``token`` query parameter of every request (never
+    # logged). Unset: no token is sent (a Rasa reachable by the bot alone, on 127.0.0.1).
+    rasa_token: SecretStr | None = None
     # Well under a second: past it, the embedded model answers instead.
     rasa_timeout_seconds: float = 0.5
     # A Python 3.10 interpreter for Rasa's own environment; found via PATH or pyenv if unset.
