@@ -149,7 +149,9 @@ async def test_the_bot_sends_the_token_from_settings_and_never_logs_it(
             await runtime.service.handle("test", 5, Incoming.message("hello there", "en"))
             await runtime.service.events.flush()
             with runtime.database.connect() as connection:
-                engines += [row[0] for row in connection.exec_driver_sql("select engine from events")]
+                engines += [
+                    row[0] for row in connection.exec_driver_sql("select engine from events")
+                ]
         finally:
             await runtime.aclose()
     # With the right token Rasa answered; with a wrong one Rasa refused (401) and the embedded
