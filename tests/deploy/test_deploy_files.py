@@ -528,3 +528,27 @@ def test_the_build_context_holds_what_the_dockerfiles_copy_and_nothing_else() ->
                         f"{dockerfile}: {source} is not in the build context"
                     )
     assert not included & {"var", ".venv", ".git", "tests"}
+
+
+def test_the_runbooks_migrate_first_selector_picks_what_the_migration_needs() -> None:
+    # deploy/README.md applies `-l 'app.kubernetes.io/component in (config,migrate,network)'`
+    # before everything else and waits for the migration.
+    runbook = (DEPLOY / "README.md").read_text()
+    selector = "app.kubernetes.io/component in (config,migrate,network)"
+    assert runbook.count(selector) == 2
+    docs = rendered("prod")
+    chosen = {
+        (d["kind"], d["metadata"]["name"])
+        for d in docs
+        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+        in ("config", "migrate", "network")
+    }
+    assert {
+        ("ConfigMap", "safebot-config"),
+        ("ServiceAccount", "safebot"),
+        ("Job", "safebot-migrate"),
+        ("NetworkPolicy", "safebot-postgres-egress"),
+        ("NetworkPolicy", "safebot-allow-dns"),
+    } <= chosen
+    assert not {kind for kind, _ in chosen} & {"Deployment", "CronJob", "Ingress"}
+    assert ("Job", "safebot-set-webhook") not in chosen
