@@ -55,6 +55,9 @@ class Settings(BaseSettings):
 
     # Rasa: "http://127.0.0.1:5005" (English) or "en=http://...;ru=http://...". Unset: spaCy only.
     rasa_url: str | None = None
+    # Rasa's ``--auth-token``: sent as the ``token`` query parameter of every request (never
+    # logged). Unset: no token is sent (a Rasa reachable by the bot alone, on 127.0.0.1).
+    rasa_token: SecretStr | None = None
     # Well under a second: past it, the embedded model answers instead.
     rasa_timeout_seconds: float = 0.5
     # A Python 3.10 interpreter for Rasa's own environment; found via PATH or pyenv if unset.
@@ -127,6 +130,17 @@ class Settings(BaseSettings):
     def event_spool_path(self) -> Path:
         """Events waiting on disk while the database cannot take them."""
         return self.data_dir / "events-spool.jsonl"
+
+    @property
+    def secret_values(self) -> list[str]:
+        """Every secret set (bot token, webhook secret, Rasa token, pseudonym key), to mask in logs."""
+        secrets = (
+            self.telegram_token,
+            self.telegram_webhook_secret,
+            self.rasa_token,
+            self.pseudonym_key,
+        )
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
     @property
     def models_dir(self) -> Path:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Annotated
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from nlu.classifier import Classifier, IntentResult
 from nlu.intents import FALLBACK_INTENT, INTENTS
@@ -87,15 +87,29 @@ def result_from_parse(answer: ParseAnswer) -> IntentResult:
 
 
 class RasaClassifier:
-    """Calls ``POST /model/parse`` of one Rasa server per locale."""
+    """Calls ``POST /model/parse`` of one Rasa server per locale.
+
+    With a ``token`` (the servers' ``--auth-token``), every request carries it as Rasa's
+    ``token`` query parameter. It stays inside the HTTP client: no message of ours names the
+    URL, and the HTTP libraries' own records are cut to their wording (bot/logging_setup.py).
+    """
 
     name = ENGINE
 
-    def __init__(self, urls: Mapping[str, str], *, timeout_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        *,
+        timeout_seconds: float = 0.5,
+        token: SecretStr | None = None,
+    ) -> None:
         self.urls = dict(urls)
         #: One deadline for the whole request: connecting, sending and reading every byte.
         self.deadline = timeout_seconds
-        self._client = httpx.AsyncClient(timeout=timeout_seconds)
+        secret = token.get_secret_value() if token is not None else ""
+        self._client = httpx.AsyncClient(
+            timeout=timeout_seconds, params={"token": secret} if secret else None
+        )
 
     def serves(self, locale: str) -> bool:
         """Whether a server is configured for this locale."""

@@ -51,7 +51,9 @@ def run(settings: Settings) -> int:
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         raise CliError("TELEGRAM_TOKEN is not set. Get a token from @BotFather and export it.")
     token = settings.telegram_token.get_secret_value()
-    configure_logging(settings.log_level, secrets=[token], json_lines=settings.log_format == "json")
+    configure_logging(
+        settings.log_level, secrets=settings.secret_values, json_lines=settings.log_format == "json"
+    )
     problem = pseudonym_key_problem(settings.pseudonym_key)
     if problem:
         raise CliError(f"Refusing to start: {problem}")

@@ -35,7 +35,7 @@ def engine_classifier(
         url = rasa_url or settings.rasa_url
         if not url:
             raise CliError("Set SAFEBOT_RASA_URL (or --rasa-url) to use the Rasa engine.")
-        rasa = RasaClassifier(parse_urls(url), timeout_seconds=timeout)
+        rasa = RasaClassifier(parse_urls(url), timeout_seconds=timeout, token=settings.rasa_token)
         return rasa, rasa
     from bot.service.runtime import ensure_models
     from nlu.spacy_classifier import SpacyClassifier

@@ -34,7 +34,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8443) -> i
     secret = settings.telegram_webhook_secret.get_secret_value()
     key = settings.pseudonym_key
     configure_logging(
-        settings.log_level, secrets=[token, secret], json_lines=settings.log_format == "json"
+        settings.log_level, secrets=settings.secret_values, json_lines=settings.log_format == "json"
     )
     # Each /readyz reads the schema version, and Alembic announces each read at INFO.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

@@ -133,7 +133,9 @@ def build_classifier(
     if not settings.rasa_url:
         return embedded, None
     rasa = RasaClassifier(
-        parse_urls(settings.rasa_url), timeout_seconds=settings.rasa_timeout_seconds
+        parse_urls(settings.rasa_url),
+        timeout_seconds=settings.rasa_timeout_seconds,
+        token=settings.rasa_token,
     )
     return WithFallback(rasa, embedded), rasa
 
