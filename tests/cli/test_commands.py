@@ -20,6 +20,9 @@ def test_every_command_group_is_registered() -> None:
     assert list(commands.choices) == [
         "chat",
         "run",
+        "serve",
+        "migrate",
+        "webhook",
         "train",
         "classify",
         "evaluate",
