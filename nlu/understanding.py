@@ -18,6 +18,8 @@ from nlu.risk_model import RiskModel
 
 #: The safety net reads at most this much of a message: Telegram's own limit for one message.
 MAX_NET_CHARS = 4096
+#: The urgency model reads messages of at least this many words.
+MIN_URGENCY_WORDS = 4
 
 
 class _UnderstandingSettings(Protocol):
@@ -81,7 +83,10 @@ class Understanding:
         head = text[: self.max_classify_chars]
         result = await self.classifier.classify(head, locale)
         risk = self.risk.score(head, locale) if self.risk is not None else 0.0
-        now = self.risk.urgency(head, locale) if self.risk is not None else 0.0
+        # Two or three words ("never mind", "forget it") carry too little to tell now from later:
+        # the urgency model gave "never mind" 0.56. Rules still make short messages emergencies.
+        long_enough = len(head.split()) >= MIN_URGENCY_WORDS
+        now = self.risk.urgency(head, locale) if self.risk is not None and long_enough else 0.0
         return decide(result, verdict, self.thresholds, risk=risk, now=now, crisis_open=crisis_open)
 
     async def understand_all(

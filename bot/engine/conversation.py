@@ -133,18 +133,23 @@ class ConversationEngine:
         hours = self.settings.crisis_open_hours
         if decision.urgency is Urgency.EMERGENCY:
             return emergency(content, lc, decision, profile, now, band=band, crisis_hours=hours)
-        if decision.ask_directly:
+        if decision.ask_directly and not crisis_open:
             return ask_directly(content, lc, decision, profile, band=band)
         unclear = needs_clarification(decision, clarify_below=self.settings.clarify_below)
         if (
             crisis_open
             and decision.urgency is Urgency.NONE
-            and (not decision.escalate or decision.unsure)
-            and (decision.intent in CONVERSATION_INTENTS or unclear)
+            and (
+                decision.ask_directly
+                or (
+                    (not decision.escalate or decision.unsure)
+                    and (decision.intent in CONVERSATION_INTENTS or unclear)
+                )
+            )
         ):
-            # "I'm okay", "never mind", "joking", "ok", "thanks", "bye" (or anything unclear)
-            # while a crisis is open: a warm answer that keeps the helpline and checks in; it
-            # never closes the crisis.
+            # "I'm okay", "never mind", "joking", "ok", "thanks", "bye" (or anything unclear, or
+            # distress that would be asked about directly) while a crisis is open: a warm answer
+            # that keeps the helpline and checks in ("are you safe?"); it never closes the crisis.
             event = EventRecord(
                 kind="text",
                 intent=decision.intent,
