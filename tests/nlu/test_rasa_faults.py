@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from bot.engine.messages import Incoming
 from bot.service.runtime import build_runtime
 from nlu.rasa_classifier import FALLBACK_ENGINE, RasaClassifier, RasaUnavailable
 from tests.conftest import TEST_KEY, make_settings
+from tests.support.http_server import QuietHandler, serve_in_background, stop, url_of
 
 _GOOD = {"intent": {"name": "greet", "confidence": 0.9}, "intent_ranking": []}
 BODIES: dict[str, object] = {
@@ -47,9 +47,9 @@ class Misbehaving:
         self.finished = threading.Event()
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+                self.read_body()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(owner.body)))
@@ -66,23 +66,17 @@ class Misbehaving:
                 except OSError:  # the client gave up: that is the point
                     return
 
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_in_background(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def answer(self, body: object) -> None:
         self.body = (body if isinstance(body, str) else json.dumps(body)).encode()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture

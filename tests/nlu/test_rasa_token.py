@@ -13,7 +13,6 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +24,7 @@ from bot.logging_setup import configure_logging
 from bot.service.runtime import build_runtime
 from nlu.rasa_classifier import FALLBACK_ENGINE, RasaClassifier, RasaUnavailable
 from tests.conftest import TEST_KEY, make_settings
+from tests.support.http_server import QuietHandler, serve_in_background, stop, url_of
 
 TOKEN = "rasa-token-5f0c9e1d7a3b"
 _PARSED = {
@@ -49,35 +49,24 @@ class TokenRasa:
         self.lock = threading.Lock()
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+                self.read_body()
                 query = parse_qs(urlsplit(self.path).query)
                 tokens = query.get("token", [])
                 with owner.lock:
                     owner.tokens_seen.append(tokens)
                 ok = urlsplit(self.path).path == "/model/parse" and tokens == [TOKEN]
-                body = json.dumps(_PARSED if ok else _REFUSED).encode()
-                self.send_response(200 if ok else 401)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_json(200 if ok else 401, json.dumps(_PARSED if ok else _REFUSED).encode())
 
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_in_background(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture

@@ -15,9 +15,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.support.http_server import QuietHandler, serve_in_background, stop
 
 BOT_USER = {
     "id": 7000001,
@@ -290,13 +292,12 @@ class BotApiStandIn:
     def start(self) -> BotApiStandIn:
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 path = self.path.split("?")[0].strip("/")
                 token_part, _, method = path.partition("/")
                 token = token_part.removeprefix("bot")
-                length = int(self.headers.get("Content-Length", 0) or 0)
-                body = self.rfile.read(length).decode("utf-8") if length else ""
+                body = self.read_body().decode("utf-8")
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 if not token_part.startswith("bot"):  # a wrong TELEGRAM_BASE_URL
                     status = 404
@@ -312,28 +313,18 @@ class BotApiStandIn:
                         payload = {"ok": False, "error_code": 400, "description": str(error)}
                 data = json.dumps(payload).encode()
                 try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    self.send_json(status, data)
                 except OSError:  # the bot stopped waiting (a slow answer): fine
                     return
 
             do_GET = do_POST
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_in_background(Handler)
         return self
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            stop(self.server)
 
 
 def _decode(body: str, content_type: str) -> dict[str, Any]:

@@ -21,3 +21,23 @@ def safebot(
         env={**os.environ, **(env or {})},
         cwd=PROJECT_ROOT,
     )
+
+
+def twice_at_once(env: dict[str, str], *args: str) -> list[subprocess.CompletedProcess[str]]:
+    """Start the same command twice at once; both results."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *args],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return results

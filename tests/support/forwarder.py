@@ -12,10 +12,12 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
+
+from tests.support.http_server import QuietHandler, serve_in_background, stop, url_of
 
 _PASSED_HEADERS = ("Content-Type", "X-Telegram-Bot-Api-Secret-Token")
 
@@ -42,7 +44,7 @@ class Forwarder:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def mark_down(self, replica: str) -> None:
         with self._lock:
@@ -98,31 +100,20 @@ class Forwarder:
     def start(self) -> Forwarder:
         forwarder = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0) or 0)
-                body = self.rfile.read(length)
+                body = self.read_body()
                 headers = {h: self.headers[h] for h in _PASSED_HEADERS if self.headers.get(h)}
                 status, data = forwarder.forward(body, headers)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(status, data)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_in_background(Handler)
         return self
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            stop(self.server)
         for client in self._clients:
             client.close()

@@ -32,6 +32,7 @@ from bot.storage.models import Event
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_KEY
 from tests.stats.test_stats import event
 from tests.support.botapi import BotApiStandIn, private_message
+from tests.support.cli import twice_at_once
 from tests.support.forwarder import Forwarder
 from tests.support.serve_process import (
     SECRET_HEADER,
@@ -92,26 +93,6 @@ def base_env(tmp_path: Path, models_dir: Path, database_url: str) -> dict[str, s
         "SAFEBOT_TELEGRAM_CONCURRENT_UPDATES": "6",
         "SAFEBOT_RELOAD_SECONDS": "0",
     }
-
-
-def twice_at_once(env: dict[str, str], *args: str) -> list[subprocess.CompletedProcess[str]]:
-    """Start the same command twice at once; both results."""
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", *args],
-            env=env,
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    results = []
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
-    return results
 
 
 def update(update_id: int, chat: int, turn: int) -> dict[str, Any]:
