@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # The urgency model (trained with the risk model): a score at or above this makes a risk
     # the crisis net or the risk model heard an emergency, with the emergency number first.
     urgency_at: float = 0.3
+    # Who writes and the narrower topic (``nlu.roles``, ``nlu.facets``): a friend, parent or
+    # bully, or a facet, gets the answer written for it from these scores on.
+    role_at: float = 0.5
+    facet_at: float = 0.5
     # After a crisis or emergency reply, every reply keeps the helpline for this many hours;
     # only /forget or the end of this time closes the crisis.
     crisis_open_hours: float = 24.0

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from nlu.classifier import IntentResult
 from nlu.crisis import NetVerdict
+from nlu.facets import FACET_INTENTS, HELPLINE_FACETS
 from nlu.intents import (
     CRISIS_INTENT,
     CRISIS_INTENTS,
     ESCALATING_INTENTS,
     FALLBACK_INTENT,
+    INTENTS,
     RISK_INTENTS,
 )
 
@@ -22,6 +24,8 @@ SIGN_INTENTS = frozenset({CRISIS_INTENT, "abuse"})
 #: The crises the urgency model may make an emergency: those above, and an adult from the
 #: internet who is with the child or outside now (a threat to share pictures stays a crisis).
 NOW_INTENTS = SIGN_INTENTS | {"grooming"}
+#: Threats to share pictures: urgent words ("tonight") in them do not make an emergency.
+PICTURES_INTENT = "intimate_images"
 
 
 class Urgency(StrEnum):
@@ -49,6 +53,10 @@ class Thresholds:
     #: An urgency score at or above this makes a risk the net or the risk model heard an
     #: emergency (the emergency number first).
     urgency_at: float = 0.3
+    #: The role model's score from which a friend, parent or bully gets the answer for them.
+    role_at: float = 0.5
+    #: The facet model's score from which a narrower topic gets its own answer.
+    facet_at: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,10 @@ class Decision:
     threat: bool = False
     engine: str = ""
     risk: float = 0.0
+    #: Who wrote it (``nlu.roles.Role``): picks the answer written for them.
+    role: str = "self"
+    #: The narrower topic with its own answer (``nlu.facets``), if any.
+    facet: str | None = None
 
     @property
     def emergency(self) -> bool:
@@ -82,6 +94,8 @@ class Decision:
             "emergency": self.emergency,
             "urgency": self.urgency.value,
             "ask_directly": self.ask_directly,
+            "role": self.role,
+            "facet": self.facet,
         }
 
 
@@ -154,7 +168,15 @@ def decide(
         )
     risk_agrees = risk >= thresholds.risk_ask_at
     leaning = _best_escalating(result)
-    if urgent and risk_agrees and (leaning in NOW_INTENTS or verdict.distress is not None):
+    # A risk the risk model is sure of, happening now, whatever the topic ("my arm is bleeding
+    # a lot, the towel is soaked"), unless the message is about pictures: a threat to share
+    # them tonight is a crisis for the helpline, not the emergency number.
+    sure_now = risk >= thresholds.risk_escalate_at and result.intent != PICTURES_INTENT
+    if (
+        urgent
+        and risk_agrees
+        and (leaning in NOW_INTENTS or verdict.distress is not None or sure_now)
+    ):
         # Risk the models hear, happening now ("say bye to everyone for me", "i'm at the
         # station and i've decided"): the emergency number first, not a question.
         intent = leaning if leaning in NOW_INTENTS else CRISIS_INTENT
@@ -227,6 +249,62 @@ def decide(
         threat=threat,
         engine=engine,
         risk=risk,
+    )
+
+
+#: Intents a facet or a role never replaces: the conversation itself ("thanks", "bye"...).
+_CONVERSATION = frozenset(INTENTS) - frozenset(RISK_INTENTS) - {FALLBACK_INTENT}
+
+
+def choose_answer(
+    decision: Decision,
+    thresholds: Thresholds,
+    *,
+    role: tuple[str, float] = ("self", 1.0),
+    facet: tuple[str, float] | None = None,
+    lookalike: bool = False,
+) -> Decision:
+    """Add who writes and the narrower topic to a decision; urgency and escalation stay.
+
+    A facet narrows its own topic (a planned meeting within grooming, even in a crisis), and
+    settles a topic the classifier is unsure of; it never hides a crisis (no facet in an
+    emergency, while the child is asked directly, or across topics during a crisis) and never
+    reads a known harmless idiom ("killed by a sniper") as one. The role applies to the risk
+    topics only, and never in an emergency: the emergency answer is for whoever writes.
+    """
+    if decision.emergency or decision.ask_directly or decision.intent in _CONVERSATION:
+        return decision
+    intent, unsure, chosen_facet = decision.intent, decision.unsure, None
+    if (
+        facet is not None
+        and not lookalike
+        and facet[1] >= thresholds.facet_at
+        and facet[0] in FACET_INTENTS
+    ):
+        facet_intent = FACET_INTENTS[facet[0]]
+        # Within its own topic, or where the topic is unsettled: a classifier sure of another
+        # topic wins ("my account got hacked and now they bully me" stays bullying).
+        unsettled = (
+            decision.intent == FALLBACK_INTENT
+            or decision.unsure
+            or decision.confidence < thresholds.topic_sure_at
+        )
+        if facet_intent == decision.intent or (unsettled and decision.urgency is Urgency.NONE):
+            intent, unsure, chosen_facet = facet_intent, False, facet[0]
+    # A facet's answer shows the helpline whenever its topic or the facet needs one, so the
+    # decision says so too (what ``safebot classify`` reports is what the child sees).
+    escalate = decision.escalate or (
+        chosen_facet is not None
+        and (intent in ESCALATING_INTENTS or chosen_facet in HELPLINE_FACETS)
+    )
+    chosen_role = role[0] if role[1] >= thresholds.role_at and intent in RISK_INTENTS else "self"
+    return replace(
+        decision,
+        intent=intent,
+        unsure=unsure,
+        escalate=escalate,
+        facet=chosen_facet,
+        role=chosen_role,
     )
 
 

@@ -91,12 +91,15 @@ class LeakedExample:
 
 
 def test_messages(path: Path) -> list[str]:
-    """The messages of one test file: a crisis test file or a Rasa-format topic test file."""
+    """The messages of one test file: a crisis, answer or Rasa-format topic test file."""
+    from nlu.answer_evaluation import read_answer_file
     from nlu.crisis_evaluation import read_crisis_file
     from nlu.training_data import read_nlu_file
 
     if path.name.startswith("crisis_"):
         return [case.text for case in read_crisis_file(path)]
+    if path.name.startswith("roles_"):
+        return [case.text for case in read_answer_file(path)]
     return [example.text for example in read_nlu_file(path)]
 
 

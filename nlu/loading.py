@@ -12,7 +12,7 @@ from typing import Protocol
 
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
-from nlu.spacy_classifier import load_risk_model
+from nlu.spacy_classifier import load_answer_models, load_risk_model
 from nlu.understanding import Understanding
 
 
@@ -26,6 +26,8 @@ class UnderstandingSettings(Protocol):
     risk_ask_at: float
     topic_sure_at: float
     urgency_at: float
+    role_at: float
+    facet_at: float
     max_classify_chars: int
     default_locale: str
 
@@ -49,15 +51,14 @@ def load_understanding(
     models_dir: Path | None = None,
     default_locale: str | None = None,
 ) -> Understanding:
-    """The crisis net, the saved risk models and ``classifier``, with the settings' thresholds."""
-    risk = load_risk_model(
-        models_dir or settings.models_dir,
-        locales,
-        default_locale=default_locale or settings.default_locale,
-    )
+    """The crisis net, the saved risk, role and facet models and ``classifier``, with the settings' thresholds."""
+    folder = models_dir or settings.models_dir
+    default = default_locale or settings.default_locale
+    locales = list(locales)
     return Understanding.of(
         settings,
         net=net if net is not None else CrisisNet.from_dir(settings.crisis_rules_dir),
         classifier=classifier,
-        risk=risk,
+        risk=load_risk_model(folder, locales, default_locale=default),
+        answer_models=load_answer_models(folder, locales, default_locale=default),
     )

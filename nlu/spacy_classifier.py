@@ -14,12 +14,22 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
+from nlu.answer_models import (
+    ANSWER_MODEL_EPOCHS,
+    ANSWER_MODEL_TEXTCAT_CONFIG,
+    LabelModel,
+    LabelScheme,
+    label_model_path,
+    train_label_model,
+)
 from nlu.classifier import IntentResult
+from nlu.facets import FACET_SCHEME, NO_FACET, NO_FACET_INTENTS
 from nlu.intents import FALLBACK_INTENT, INTENTS
 from nlu.normalize import normalize
 from nlu.risk_model import RISK_EPOCHS, RISK_TEXTCAT_CONFIG, RiskModel, risk_path, train_risk
+from nlu.roles import ROLE_SCHEME
 from nlu.spacy_textcat import BATCH_SIZE, SEED, TEXTCAT_CONFIG, train_textcat, with_base_forms
-from nlu.training_data import Example, fingerprint, locale_data_dir, read_nlu_dir
+from nlu.training_data import Example, View, data_files, fingerprint, locale_data_dir, read_nlu_dir
 from nlu.urgency_model import (
     URGENCY_EPOCHS,
     URGENCY_TEXTCAT_CONFIG,
@@ -49,6 +59,8 @@ def recipe_fingerprint(epochs: int) -> str:
             "risk_config": RISK_TEXTCAT_CONFIG,
             "urgency_epochs": URGENCY_EPOCHS,
             "urgency_config": URGENCY_TEXTCAT_CONFIG,
+            "answer_model_epochs": ANSWER_MODEL_EPOCHS,
+            "answer_model_config": ANSWER_MODEL_TEXTCAT_CONFIG,
         },
         sort_keys=True,
     )
@@ -69,6 +81,26 @@ class TrainReport:
 def model_path(models_dir: Path, locale: str) -> Path:
     """Where a locale's spaCy model is saved."""
     return models_dir / f"spacy-{locale}"
+
+
+#: The models that choose among answers (who writes; a narrower topic), saved in the folder.
+ANSWER_SCHEMES: tuple[LabelScheme, ...] = (ROLE_SCHEME, FACET_SCHEME)
+
+
+def answer_model_examples(data_dir: Path, scheme: LabelScheme) -> list[Example]:
+    """A locale's examples for one answer model (none when the locale has no such folder)."""
+    view = View(scheme.name)
+    if not data_files(data_dir, view):
+        return []
+    examples = read_nlu_dir(data_dir, view)
+    if scheme is FACET_SCHEME:
+        # Everyday messages no facet is about, so that "killed by a sniper" is no threat.
+        examples += [
+            Example(e.text, NO_FACET)
+            for e in read_nlu_dir(data_dir, View.RISK)
+            if e.intent in NO_FACET_INTENTS
+        ]
+    return examples
 
 
 def train_model(
@@ -100,6 +132,7 @@ def save_model(
     *,
     risk: Language | None = None,
     urgency: Language | None = None,
+    answer_models: dict[str, Language] | None = None,
     data_fingerprint: str,
     locale: str,
     n: int,
@@ -114,6 +147,12 @@ def save_model(
         urgency.to_disk(urgency_path(path))
     elif urgency_path(path).is_dir():
         shutil.rmtree(urgency_path(path))  # trained without urgency labels: none is current
+    for scheme in ANSWER_SCHEMES:
+        trained = (answer_models or {}).get(scheme.name)
+        if trained is not None:
+            trained.to_disk(label_model_path(path, scheme))
+        elif label_model_path(path, scheme).is_dir():
+            shutil.rmtree(label_model_path(path, scheme))  # no data for it any more
     meta = {
         "locale": locale,
         "engine": ENGINE,
@@ -162,17 +201,23 @@ def train_locale(
     """Train and save one locale's model from its training data folder."""
     started = time.perf_counter()
     data_dir = locale_data_dir(nlu_data_dir, locale)
-    examples = read_nlu_dir(data_dir, topic_only=False)
-    topics = read_nlu_dir(data_dir, risk_only=False)
+    examples = read_nlu_dir(data_dir, View.RISK)
+    topics = read_nlu_dir(data_dir, View.TOPIC)
     nlp = train_model(topics, locale, epochs=epochs, on_epoch=on_epoch)
     risk = train_risk(examples, locale, seed=SEED)
     urgency = train_urgency(examples, locale, seed=SEED) if has_urgency_labels(examples) else None
+    answer_models = {
+        scheme.name: train_label_model(scheme, labelled, locale, seed=SEED)
+        for scheme in ANSWER_SCHEMES
+        if (labelled := answer_model_examples(data_dir, scheme))
+    }
     path = model_path(models_dir, locale)
     save_model(
         nlp,
         path,
         risk=risk,
         urgency=urgency,
+        answer_models=answer_models,
         data_fingerprint=fingerprint(data_dir),
         locale=locale,
         n=len(examples),
@@ -237,3 +282,14 @@ def load_risk_model(
         {locale: model_path(models_dir, locale) for locale in locales},
         default_locale=default_locale,
     )
+
+
+def load_answer_models(
+    models_dir: Path, locales: Iterable[str], *, default_locale: str = "en"
+) -> dict[str, LabelModel]:
+    """The role and facet models saved beside each locale's topic classifier, by scheme name."""
+    dirs = {locale: model_path(models_dir, locale) for locale in locales}
+    return {
+        scheme.name: LabelModel.load(scheme, dirs, default_locale=default_locale)
+        for scheme in ANSWER_SCHEMES
+    }

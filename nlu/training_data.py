@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import yaml
@@ -60,43 +61,77 @@ def read_nlu_file(path: Path) -> list[Example]:
     return examples
 
 
-#: A locale's subfolder of examples that train only the risk model (more ways of saying a
-#: crisis, harmless look-alikes): measured to help the risk model but to blur the topics.
+class View(StrEnum):
+    """Which model reads a training example: each folder of a locale's data feeds some of them."""
+
+    TOPIC = "topic"
+    RISK = "risk"
+    RASA = "rasa"
+    ROLE = "role"
+    FACET = "facet"
+
+
+#: The folder of the examples at a locale's top level ("" here) and the views each subfolder feeds.
+#: - ``risk/``: more ways of saying a crisis and look-alikes (measured to help the risk model
+#:   but to blur the topics);
+#: - ``urgency/``: risk messages labelled ``emergency`` or ``crisis_not_now`` (the risk and
+#:   urgency models; the labels are no intents, so never the topic classifier or Rasa);
+#: - ``topic/``: everyday messages that share words with a crisis (measured to cut the topic
+#:   classifier's false alarms but to cost the risk model recall on unseen crises);
+#: - ``calm/``: ordinary messages that must not raise an alarm, labelled ``calm`` (the risk
+#:   model's negatives only: their topic is not labelled);
+#: - ``role/``: who writes (``role_self``, ``role_friend``, ``role_parent``, ``role_bully``);
+#: - ``facet/``: the narrower topic that has its own answer (``nlu.facets``).
+FOLDER_VIEWS: dict[str, frozenset[View]] = {
+    "": frozenset({View.TOPIC, View.RISK, View.RASA}),
+    "risk": frozenset({View.RISK, View.RASA}),
+    "urgency": frozenset({View.RISK}),
+    "topic": frozenset({View.TOPIC, View.RASA}),
+    "calm": frozenset({View.RISK}),
+    "role": frozenset({View.ROLE}),
+    "facet": frozenset({View.FACET}),
+}
 RISK_ONLY_DIR = "risk"
-#: A locale's subfolder of risk messages labelled by urgency (``emergency``: danger now;
-#: ``crisis_not_now``: serious, but a helpline comes first). They train the urgency model and,
-#: as risk, the risk model; never the topic classifier or Rasa (the labels are not intents).
 URGENCY_DIR = "urgency"
+TOPIC_ONLY_DIR = "topic"
+CALM_DIR = "calm"
+ROLE_DIR = "role"
+FACET_DIR = "facet"
 #: The urgency labels of the files under ``urgency/``.
 EMERGENCY_LEVEL = "emergency"
 NOT_NOW_LEVEL = "crisis_not_now"
 URGENCY_LEVELS = frozenset({EMERGENCY_LEVEL, NOT_NOW_LEVEL})
-#: A locale's subfolder of examples that train only the topic classifier (everyday messages
-#: that share words with a crisis): measured to cut the topic classifier's false alarms but to
-#: cost the risk model recall on unseen crises, which it exists for.
-TOPIC_ONLY_DIR = "topic"
 
 
-def read_nlu_dir(
-    directory: Path, *, risk_only: bool = True, topic_only: bool = True
-) -> list[Example]:
-    """Read every ``*.yml`` file under a folder, in a stable order.
+def _folder(path: Path, directory: Path) -> str:
+    parts = path.relative_to(directory).parts[:-1]
+    return parts[0] if parts else ""
 
-    With ``risk_only=False`` the files under ``risk/`` and ``urgency/`` are left out (the topic
-    classifier's and Rasa's view); with ``topic_only=False`` those under ``topic/`` (the risk
-    model's view).
+
+def data_files(directory: Path, view: View | None = None) -> list[Path]:
+    """A locale's data files in a stable order: those ``view`` reads, or all of them.
+
+    A file in a folder this module does not know is an error, so that no example is silently
+    left out of every model.
     """
     files = sorted(directory.rglob("*.yml")) + sorted(directory.rglob("*.yaml"))
-    left_out = {
-        name
-        for names, keep in (
-            ((RISK_ONLY_DIR, URGENCY_DIR), risk_only),
-            ((TOPIC_ONLY_DIR,), topic_only),
-        )
-        if not keep
-        for name in names
-    }
-    files = [f for f in files if not left_out & set(f.relative_to(directory).parts[:-1])]
+    chosen = []
+    for path in files:
+        folder = _folder(path, directory)
+        views = FOLDER_VIEWS.get(folder)
+        if views is None:
+            known = ", ".join(f"{name}/" for name in FOLDER_VIEWS if name)
+            raise TrainingDataError(
+                f"{path}: no model reads the folder '{folder}/' (known folders: {known})"
+            )
+        if view is None or view in views:
+            chosen.append(path)
+    return chosen
+
+
+def read_nlu_dir(directory: Path, view: View | None = None) -> list[Example]:
+    """Read the examples of a locale's folder that ``view`` reads (all of them without one)."""
+    files = data_files(directory, view)
     if not files:
         raise TrainingDataError(f"{directory}: no training data files (*.yml) found")
     examples: list[Example] = []
@@ -106,12 +141,8 @@ def read_nlu_dir(
 
 
 def rasa_files(directory: Path) -> list[Path]:
-    """A locale's files in Rasa's NLU format: all but the urgency labels, which are no intents."""
-    return [
-        path
-        for path in sorted(directory.rglob("*.yml"))
-        if URGENCY_DIR not in path.relative_to(directory).parts[:-1]
-    ]
+    """A locale's files in Rasa's NLU format: those whose labels are intents."""
+    return data_files(directory, View.RASA)
 
 
 def copy_rasa_files(directory: Path, target: Path) -> Path:

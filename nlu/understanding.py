@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from nlu.answer_models import LabelModel
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
-from nlu.decision import Decision, Thresholds, decide
+from nlu.decision import Decision, Thresholds, choose_answer, decide
+from nlu.facets import FACET_SCHEME
 from nlu.risk_model import RiskModel
+from nlu.roles import ROLE_SCHEME, Role
 
 #: The safety net reads at most this much of a message: Telegram's own limit for one message.
 MAX_NET_CHARS = 4096
@@ -30,6 +33,8 @@ class _UnderstandingSettings(Protocol):
     risk_ask_at: float
     topic_sure_at: float
     urgency_at: float
+    role_at: float
+    facet_at: float
     max_classify_chars: int
 
 
@@ -43,6 +48,8 @@ def thresholds_of(settings: _UnderstandingSettings) -> Thresholds:
         risk_ask_at=settings.risk_ask_at,
         topic_sure_at=settings.topic_sure_at,
         urgency_at=settings.urgency_at,
+        role_at=settings.role_at,
+        facet_at=settings.facet_at,
     )
 
 
@@ -58,6 +65,9 @@ class Understanding:
     risk: RiskModel | None
     thresholds: Thresholds
     max_classify_chars: int = 2000
+    #: The role and facet models by scheme name (``nlu.answer_models``); none: every message
+    #: is the child's own, with no facet.
+    answer_models: dict[str, LabelModel] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -67,6 +77,7 @@ class Understanding:
         net: CrisisNet,
         classifier: Classifier,
         risk: RiskModel | None,
+        answer_models: dict[str, LabelModel] | None = None,
     ) -> Understanding:
         """Built with the thresholds and limits of a settings object."""
         return cls(
@@ -75,6 +86,7 @@ class Understanding:
             risk=risk,
             thresholds=thresholds_of(settings),
             max_classify_chars=settings.max_classify_chars,
+            answer_models=answer_models or {},
         )
 
     async def understand(self, text: str, locale: str, *, crisis_open: bool = False) -> Decision:
@@ -87,7 +99,28 @@ class Understanding:
         # the urgency model gave "never mind" 0.56. Rules still make short messages emergencies.
         long_enough = len(head.split()) >= MIN_URGENCY_WORDS
         now = self.risk.urgency(head, locale) if self.risk is not None and long_enough else 0.0
-        return decide(result, verdict, self.thresholds, risk=risk, now=now, crisis_open=crisis_open)
+        decision = decide(
+            result, verdict, self.thresholds, risk=risk, now=now, crisis_open=crisis_open
+        )
+        return self._choose_answer(decision, head, locale, lookalike=verdict.lookalike is not None)
+
+    def _choose_answer(
+        self, decision: Decision, text: str, locale: str, *, lookalike: bool
+    ) -> Decision:
+        """Who writes and the narrower topic, read only where they could change the answer."""
+        if decision.emergency or decision.ask_directly or not self.answer_models:
+            return decision
+        role_model = self.answer_models.get(ROLE_SCHEME.name)
+        facet_model = self.answer_models.get(FACET_SCHEME.name)
+        role = role_model.best(text, locale) if role_model is not None else None
+        facet = facet_model.best(text, locale) if facet_model is not None else None
+        return choose_answer(
+            decision,
+            self.thresholds,
+            role=(Role.of_label(role.label).value, role.score) if role else ("self", 1.0),
+            facet=(facet.label, facet.score) if facet else None,
+            lookalike=lookalike,
+        )
 
     async def understand_all(
         self, texts: Sequence[str], locale: str, *, concurrency: int = 8

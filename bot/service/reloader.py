@@ -18,7 +18,13 @@ from bot.engine import ConversationEngine
 from bot.settings import Settings
 from nlu.crisis import CrisisNet
 from nlu.rasa_classifier import WithFallback
-from nlu.spacy_classifier import META_FILE, SpacyClassifier, load_risk_model, model_path
+from nlu.spacy_classifier import (
+    META_FILE,
+    SpacyClassifier,
+    load_answer_models,
+    load_risk_model,
+    model_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +98,9 @@ class Reloader(BackgroundService):
             risk = load_risk_model(
                 self.settings.models_dir, self._locales, default_locale=self.settings.default_locale
             )
+            answer_models = load_answer_models(
+                self.settings.models_dir, self._locales, default_locale=self.settings.default_locale
+            )
         except OSError as error:
             logger.error(
                 "retrained model could not be loaded (%s); keeping the old one",
@@ -104,6 +113,7 @@ class Reloader(BackgroundService):
         else:
             understanding.classifier = fresh
         understanding.risk = risk
+        understanding.answer_models = answer_models
         logger.info("classifier reloaded for %s", ", ".join(self._locales))
         return True
 

@@ -7,13 +7,19 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from nlu.facets import FACET_SCHEME
 from nlu.intents import INTENTS
 from nlu.leakage import NEAR_DUPLICATE, find_leaks, leaked_examples, words_of
+from nlu.roles import ROLE_SCHEME
 from nlu.training_data import (
+    CALM_DIR,
     EMERGENCY_LEVEL,
+    FACET_DIR,
     NOT_NOW_LEVEL,
+    ROLE_DIR,
     URGENCY_DIR,
     TrainingDataError,
+    View,
     copy_rasa_files,
     counts,
     read_nlu_dir,
@@ -25,14 +31,40 @@ TESTSETS = PROJECT_ROOT / "nlu" / "testsets"
 
 
 def test_every_intent_has_at_least_40_english_examples() -> None:
-    found = counts(read_nlu_dir(DATA / "en", risk_only=False))
+    found = counts(read_nlu_dir(DATA / "en", View.TOPIC))
     assert set(found) == set(INTENTS)
     assert min(found.values()) >= 40, found
 
 
-def test_no_duplicate_examples() -> None:
-    texts = [e.text.lower() for e in read_nlu_dir(DATA / "en")]
+@pytest.mark.parametrize("locale", ["en", "ru", "uk", "tr"])
+@pytest.mark.parametrize("view", list(View))
+def test_no_model_reads_an_example_twice(locale: str, view: View) -> None:
+    # The same words may teach two models (a role and a topic), never one model twice.
+    texts = [e.text.lower() for e in read_nlu_dir(DATA / locale, view)]
     assert len(texts) == len(set(texts))
+
+
+def test_a_folder_no_model_reads_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "greet.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n', encoding="utf-8"
+    )
+    (tmp_path / "typo").mkdir()
+    (tmp_path / "typo" / "x.yml").write_text("nlu: []\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="typo/"):
+        read_nlu_dir(tmp_path)
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "uk", "tr"])
+def test_roles_and_facets_are_read_only_by_their_own_models(locale: str) -> None:
+    topic = counts(read_nlu_dir(DATA / locale, View.TOPIC))
+    risk = counts(read_nlu_dir(DATA / locale, View.RISK))
+    roles = counts(read_nlu_dir(DATA / locale, View.ROLE))
+    facets = counts(read_nlu_dir(DATA / locale, View.FACET))
+    assert set(roles) == set(ROLE_SCHEME.labels) and min(roles.values()) >= 80, roles
+    assert set(facets) == set(FACET_SCHEME.labels) and min(facets.values()) >= 50, facets
+    assert not (set(roles) | set(facets)) & (set(topic) | set(risk))
+    # Calm everyday messages teach the risk model only, never a topic.
+    assert risk["calm"] >= 200 and "calm" not in topic
 
 
 def test_rasa_annotations_are_stripped(tmp_path: Path) -> None:
@@ -88,15 +120,16 @@ def test_words_are_compared_without_case_diacritics_or_repeated_letters() -> Non
 
 @pytest.mark.parametrize("locale", ["en", "ru", "uk", "tr"])
 def test_every_locale_has_urgency_labels_for_both_levels(locale: str) -> None:
-    found = counts(read_nlu_dir(DATA / locale, topic_only=False))
+    found = counts(read_nlu_dir(DATA / locale, View.RISK))
     assert found[EMERGENCY_LEVEL] >= 100 and found[NOT_NOW_LEVEL] >= 100, found
     # The topic classifier (and Rasa) never see the urgency labels: they are no intents.
-    topics = counts(read_nlu_dir(DATA / locale, risk_only=False))
+    topics = counts(read_nlu_dir(DATA / locale, View.TOPIC))
     assert set(topics) == set(INTENTS)
 
 
-def test_rasa_gets_every_file_but_the_urgency_labels(tmp_path: Path) -> None:
+def test_rasa_gets_only_files_whose_labels_are_intents(tmp_path: Path) -> None:
     copied = copy_rasa_files(DATA / "en", tmp_path / "rasa")
     names = {p.relative_to(copied).as_posix() for p in copied.rglob("*.yml")}
-    assert names and not any(name.startswith(f"{URGENCY_DIR}/") for name in names)
+    folders = (URGENCY_DIR, CALM_DIR, ROLE_DIR, FACET_DIR)
+    assert names and not any(name.startswith(f"{folder}/") for name in names for folder in folders)
     assert {e.intent for e in read_nlu_dir(copied)} == set(INTENTS)
