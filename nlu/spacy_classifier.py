@@ -94,11 +94,11 @@ def answer_model_examples(data_dir: Path, scheme: LabelScheme) -> list[Example]:
         return []
     examples = read_nlu_dir(data_dir, view)
     if scheme is FACET_SCHEME:
-        # Everyday messages no facet is about, so that "killed by a sniper" is no threat.
-        examples += [
-            Example(e.text, NO_FACET)
-            for e in read_nlu_dir(data_dir, View.RISK)
-            if e.intent in NO_FACET_INTENTS
+        # Everyday messages no facet is about (the calm folder, the conversation and look-alikes
+        # such as "killed by a sniper"), so that they are no threat or challenge.
+        everyday = read_nlu_dir(data_dir, View.RISK) + examples
+        examples = [e for e in examples if e.intent not in NO_FACET_INTENTS] + [
+            Example(e.text, NO_FACET) for e in everyday if e.intent in NO_FACET_INTENTS
         ]
     return examples
 
