@@ -48,8 +48,9 @@ class Settings(BaseSettings):
     # the crisis net or the risk model heard an emergency, with the emergency number first.
     urgency_at: float = 0.3
     # Who writes and the narrower topic (``nlu.roles``, ``nlu.facets``): a friend, parent or
-    # bully, or a facet, gets the answer written for it from these scores on.
-    role_at: float = 0.5
+    # bully, or a facet, gets the answer written for it from these scores on. The role is set
+    # for precision: a child given a friend's answer is worse off than a parent given a child's.
+    role_at: float = 0.7
     facet_at: float = 0.5
     # After a crisis or emergency reply, every reply keeps the helpline for this many hours;
     # only /forget or the end of this time closes the crisis.

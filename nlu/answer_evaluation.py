@@ -24,6 +24,9 @@ from nlu.facets import FACETS
 from nlu.roles import Role
 from nlu.understanding import Understanding
 
+#: Answer test files are named ``roles_*.yml``.
+ANSWER_FILE_PREFIX = "roles_"
+
 
 class AnswerTestError(ValueError):
     """An answer test file cannot be read; the message names the file."""
@@ -118,3 +121,14 @@ async def evaluate_answers(understanding: Understanding, path: Path, locale: str
     cases = read_answer_file(path)
     decisions = await understanding.understand_all([case.text for case in cases], locale)
     return score_answers(cases, decisions, file=str(path), locale=locale)
+
+
+def format_answer_report(report: AnswerReport) -> str:
+    """A plain-text summary: recall per role and facet, and the answer accuracy."""
+    lines = [
+        f"answer accuracy    {report.answer_accuracy:.3f}   (role and narrower topic both right)"
+    ]
+    for title, table in (("role", report.role_recall), ("facet", report.facet_recall)):
+        for name, (hit, total) in table.items():
+            lines.append(f"  {title} {name:<20} {hit:>3}/{total:<3}")
+    return "\n".join(lines)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from nlu.classifier import IntentResult
 from nlu.crisis import NetVerdict
-from nlu.facets import FACET_INTENTS, HELPLINE_FACETS
+from nlu.facets import CRISIS_FACETS, FACET_INTENTS, HELPLINE_FACETS
 from nlu.intents import (
     CRISIS_INTENT,
     CRISIS_INTENTS,
@@ -54,7 +54,7 @@ class Thresholds:
     #: emergency (the emergency number first).
     urgency_at: float = 0.3
     #: The role model's score from which a friend, parent or bully gets the answer for them.
-    role_at: float = 0.5
+    role_at: float = 0.7
     #: The facet model's score from which a narrower topic gets its own answer.
     facet_at: float = 0.5
 
@@ -291,6 +291,8 @@ def choose_answer(
         )
         if facet_intent == decision.intent or (unsettled and decision.urgency is Urgency.NONE):
             intent, unsure, chosen_facet = facet_intent, False, facet[0]
+        elif decision.intent in CRISIS_FACETS.get(facet[0], ()):
+            chosen_facet = facet[0]  # its answer, the crisis's topic, urgency and numbers
     # A facet's answer shows the helpline whenever its topic or the facet needs one, so the
     # decision says so too (what ``safebot classify`` reports is what the child sees).
     escalate = decision.escalate or (
@@ -312,10 +314,13 @@ def needs_clarification(decision: Decision, *, clarify_below: float) -> bool:
     """Whether the child should be asked with topic buttons instead of answered.
 
     Never when the message escalates: an unsure crisis still gets the crisis answer, and
-    an unsure risk gets the direct question.
+    an unsure risk gets the direct question. Never when the role or facet model settled the
+    answer: their answers are written for any topic of the role or for the narrower topic.
     """
     return (
         decision.urgency is Urgency.NONE
         and not decision.ask_directly
+        and decision.facet is None  # a narrower topic the facet model is sure of is settled
+        and decision.role == "self"  # a friend, parent or bully gets their role's answer
         and (decision.unsure or decision.confidence < clarify_below)
     )

@@ -23,6 +23,14 @@ FACET_INTENTS: dict[str, str] = {
     "violence_threat": "cyberbullying",
 }
 FACETS: tuple[str, ...] = tuple(FACET_INTENTS)
+#: Facets whose own answer a crisis of another topic keeps (with that crisis's urgency and
+#: numbers): starving oneself or a choking challenge are read as self-harm, and the answer about
+#: eating problems or challenges is the one written for it; the helplines stay the crisis's.
+CRISIS_FACETS: dict[str, frozenset[str]] = {
+    "eating_disorder": frozenset({"self_harm"}),
+    "dangerous_challenge": frozenset({"self_harm"}),
+    "violence_threat": frozenset({"abuse"}),
+}
 #: Facets whose answer always shows the helpline (the content check holds their answers to it):
 #: all but a hacked account, where recovery comes first.
 HELPLINE_FACETS: frozenset[str] = frozenset(FACETS) - {"hacked_account"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -83,6 +84,8 @@ def model_path(models_dir: Path, locale: str) -> Path:
     return models_dir / f"spacy-{locale}"
 
 
+#: How many everyday messages the facet model learns as "no facet" besides its own.
+MAX_NO_FACET_EXTRA = 400
 #: The models that choose among answers (who writes; a narrower topic), saved in the folder.
 ANSWER_SCHEMES: tuple[LabelScheme, ...] = (ROLE_SCHEME, FACET_SCHEME)
 
@@ -96,10 +99,16 @@ def answer_model_examples(data_dir: Path, scheme: LabelScheme) -> list[Example]:
     if scheme is FACET_SCHEME:
         # Everyday messages no facet is about (the calm folder, the conversation and look-alikes
         # such as "killed by a sniper"), so that they are no threat or challenge.
-        everyday = read_nlu_dir(data_dir, View.RISK) + examples
-        examples = [e for e in examples if e.intent not in NO_FACET_INTENTS] + [
-            Example(e.text, NO_FACET) for e in everyday if e.intent in NO_FACET_INTENTS
+        everyday = [
+            Example(e.text, NO_FACET)
+            for e in read_nlu_dir(data_dir, View.RISK) + examples
+            if e.intent in NO_FACET_INTENTS
         ]
+        # At most this many, drawn reproducibly: more drowned the facets (measured by holding
+        # out a fifth of the facet data: recall 0.52 → 0.56 en, 0.47 → 0.52 ru at 0.5).
+        if len(everyday) > MAX_NO_FACET_EXTRA:
+            everyday = random.Random(SEED).sample(everyday, MAX_NO_FACET_EXTRA)
+        examples = [e for e in examples if e.intent not in NO_FACET_INTENTS] + everyday
     return examples
 
 

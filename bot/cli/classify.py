@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -149,6 +150,11 @@ def evaluate(
     crisis: bool = False,
 ) -> int:
     """Evaluate what children get (crisis net, risk model, classifier) on held-out test files."""
+    from nlu.answer_evaluation import (
+        ANSWER_FILE_PREFIX,
+        evaluate_answers,
+        format_answer_report,
+    )
     from nlu.crisis_evaluation import evaluate_crisis, format_crisis_report, read_crisis_file
     from nlu.evaluation import evaluate, format_report, save_confusion_png
     from nlu.training_data import read_nlu_file
@@ -164,6 +170,12 @@ def evaluate(
         results: list[dict[str, object]] = []
         try:
             for each, path in targets:
+                if path.name.startswith(ANSWER_FILE_PREFIX):
+                    answers = await evaluate_answers(understanding, path, each)
+                    if not as_json:
+                        print(f"{path}\n{format_answer_report(answers)}\n")
+                    results.append(asdict(answers))
+                    continue
                 if is_crisis_file(path):
                     report = await evaluate_crisis(understanding, read_crisis_file(path), each)
                     if not as_json:
@@ -188,13 +200,14 @@ def evaluate(
     try:
         results = asyncio.run(run_all())
     except Exception as error:
+        from nlu.answer_evaluation import AnswerTestError
         from nlu.crisis_evaluation import CrisisTestError
         from nlu.rasa_classifier import RasaUnavailable
         from nlu.training_data import TrainingDataError
 
         if isinstance(error, RasaUnavailable):
             raise CliError(f"Rasa could not be evaluated: {error}") from None
-        if isinstance(error, CrisisTestError | TrainingDataError):
+        if isinstance(error, CrisisTestError | AnswerTestError | TrainingDataError):
             raise CliError(str(error)) from None
         raise
     if as_json:

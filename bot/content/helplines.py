@@ -74,6 +74,7 @@ def load_countries(c: Collector) -> dict[str, Country]:
                     free=c.boolean(path, item, "free", False),
                     for_children=c.boolean(path, item, "for_children", True),
                     crisis=c.boolean(path, item, "crisis", False),
+                    for_adults=c.boolean(path, item, "for_adults", False),
                     local=local_texts(c, path, item, what),
                 )
             )

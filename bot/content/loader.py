@@ -18,6 +18,7 @@ from bot.content.model import (
 )
 from bot.content.policy_file import load_policy
 from bot.content.reporting import load_crc, load_routes
+from bot.content.roles import check_role_answers, load_roles
 
 
 def _locale_dirs(c: Collector) -> Iterable[Path]:
@@ -60,6 +61,8 @@ def load_content(
         if loaded is not None:
             locales[loaded.locale] = loaded
     today = system_clock().date() if today is None else today
+    roles = load_roles(c)
+    check_role_answers(c, roles, locales)
     for lc in locales.values():
         c.problems += rules.readability(c.policy, lc)
         c.problems += rules.blame(c.policy, lc)
@@ -81,5 +84,6 @@ def load_content(
         directory=root,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
         policy=c.policy,
+        roles=roles,
     )
     return content, c.problems

@@ -15,6 +15,7 @@ from bot.content.model import (
     Route,
 )
 from bot.content.ui_texts import REQUIRED_EXTRA_ANSWERS, UI_TEXTS
+from nlu.facets import FACETS
 from nlu.intents import INTENTS
 
 
@@ -106,7 +107,7 @@ def load_locale(
         answer = load_answer(c, path)
         if answer is not None:
             answers[answer.id] = answer
-    for needed in (*INTENTS, *REQUIRED_EXTRA_ANSWERS):
+    for needed in (*INTENTS, *FACETS, *REQUIRED_EXTRA_ANSWERS):
         # A file that exists but could not be read is already reported; don't ask to create it.
         if needed not in answers and not (answers_dir / f"{needed}.yml").exists():
             c.problems.append(

@@ -86,6 +86,8 @@ class Helpline:
     free: bool = False
     for_children: bool = True
     crisis: bool = False
+    #: Parents and carers can call it for advice about a child (facts.md says so).
+    for_adults: bool = False
     #: Per-language display texts: {"ru": {"name": ..., "hours": ..., "chat": ...}}.
     local: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -209,6 +211,23 @@ class LocaleContent:
 
 
 @dataclass(frozen=True)
+class RoleAnswers:
+    """The answers of one role (friend, parent, bully): per topic or facet, and a default."""
+
+    role: str
+    default: str
+    by_topic: dict[str, str]
+    where: Where
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def answer_for(self, intent: str, facet: str | None) -> str:
+        """The answer for a topic and its facet: the facet's, the topic's, or the default."""
+        if facet is not None and facet in self.by_topic:
+            return self.by_topic[facet]
+        return self.by_topic.get(intent, self.default)
+
+
+@dataclass(frozen=True)
 class Content:
     """All content: per-locale texts plus the shared facts."""
 
@@ -219,6 +238,14 @@ class Content:
     directory: Path
     warnings: tuple[Problem, ...] = field(default=())
     policy: Policy = field(default_factory=Policy)
+    roles: dict[str, RoleAnswers] = field(default_factory=dict)
+
+    def answer_id(self, intent: str, *, facet: str | None = None, role: str = "self") -> str:
+        """The answer written for who writes and what about (``nlu.roles``, ``nlu.facets``)."""
+        answers = self.roles.get(role)
+        if answers is not None:
+            return answers.answer_for(intent, facet)
+        return facet or intent
 
     def country(self, code: str | None) -> Country:
         """A country's entry, or the international fallback."""

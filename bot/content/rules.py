@@ -130,7 +130,14 @@ def reviews(policy: Policy, lc: LocaleContent, today: dt.date) -> list[Problem]:
     """Every answer records its reviews; serious topics need two different reviewers."""
     problems = []
     for answer in lc.answers.values():
-        reviewers = {review.by.strip().lower() for review in answer.reviews}
+        # Only reviews of the current text count: a review older than the last change
+        # reviewed words that are gone.
+        current = [
+            review
+            for review in answer.reviews
+            if answer.written_on is None or review.on >= answer.written_on
+        ]
+        reviewers = {review.by.strip().lower() for review in current}
         if not answer.reviews:
             problems.append(
                 Problem(
@@ -142,7 +149,7 @@ def reviews(policy: Policy, lc: LocaleContent, today: dt.date) -> list[Problem]:
             problems.append(
                 Problem(
                     answer.where,
-                    f"answer '{answer.id}' is about a serious risk and needs two different reviewers before it can be published (it has {len(reviewers)})",
+                    f"answer '{answer.id}' is about a serious risk and needs two different reviewers of its current text before it can be published (it has {len(reviewers)})",
                 )
             )
         last_review = max((review.on for review in answer.reviews), default=None)

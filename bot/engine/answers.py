@@ -11,6 +11,7 @@ from bot.engine.turn import Turn, make_turn, open_crisis
 from bot.storage.records import EventRecord, Profile
 from nlu.decision import Decision, Urgency
 from nlu.intents import CRISIS_INTENTS, ESCALATING_INTENTS, RISK_INTENTS
+from nlu.roles import Role
 
 #: The answer of an emergency (the number comes first, then this, then the helplines).
 EMERGENCY_ANSWER = "emergency"
@@ -87,14 +88,29 @@ def answer_intent(
     crisis_hours: float,
     button: str | None = None,
 ) -> Turn:
-    """The curated answer of the decided intent, escalated as far as the decision needs."""
-    answer = lc.answers[decision.intent]
+    """The curated answer of the decided intent, escalated as far as the decision needs.
+
+    The answer is the one written for who writes and what exactly about (``roles.yml``, the
+    facets); the numbers are those of the kind of danger (the intent), whoever reads them.
+    """
+    answer = lc.answers[
+        content.answer_id(decision.intent, facet=decision.facet, role=decision.role)
+    ]
     escalation = answer.escalation
     if decision.urgency is Urgency.CRISIS and escalation.rank < Escalation.CRISIS.rank:
         escalation = Escalation.CRISIS
     if decision.escalate and escalation is Escalation.NONE:
         escalation = Escalation.HELPLINE
-    reply = render_answer(content, lc, answer, country=profile.country, escalation=escalation)
+    reply = render_answer(
+        content,
+        lc,
+        answer,
+        country=profile.country,
+        escalation=escalation,
+        intent=decision.intent,
+        facet=decision.facet,
+        for_parent=decision.role == Role.PARENT,
+    )
     if decision.intent in RISK_INTENTS and decision.intent not in CRISIS_INTENTS:
         reply = Reply(reply.text, (*reply.buttons, feedback_row(lc, decision.intent)))
     event = EventRecord(

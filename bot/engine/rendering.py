@@ -12,8 +12,14 @@ from bot.storage.records import Profile
 from nlu.intents import CRISIS_INTENT
 
 _ALWAYS_OPEN = {"24/7", "24 h", "24h", "24 hours"}
-#: Kinds of danger where the police number is shown beside the helplines.
+#: Kinds of danger where the police number is shown beside the helplines in a crisis.
 _POLICE_INTENTS = frozenset({"abuse", "grooming", "cyberbullying"})
+#: Narrower topics (``nlu.facets``) whose answer always shows the police number: threats of
+#: violence, and strangers knowing where the child lives.
+_POLICE_FACETS = frozenset({"violence_threat", "doxxing"})
+#: Narrower topics where danger can turn up at the door or the school gate: their answer ends
+#: with "if you are in danger right now, call <the emergency number>" at any level.
+_DANGER_NOW_FACETS = frozenset({"violence_threat", "doxxing", "meeting", "dangerous_challenge"})
 
 
 def _helpline_line(lc: LocaleContent, helpline: Helpline) -> str:
@@ -36,13 +42,21 @@ def _helpline_line(lc: LocaleContent, helpline: Helpline) -> str:
 
 
 def helpline_lines(
-    lc: LocaleContent, country: Country, level: Escalation, intent: str | None = None
+    lc: LocaleContent,
+    country: Country,
+    level: Escalation,
+    intent: str | None = None,
+    *,
+    facet: str | None = None,
+    for_parent: bool = False,
 ) -> str:
     """The helplines a child needs for the kind of danger, most urgent number first.
 
     An emergency leads with the emergency number. Suicide and self-harm put the country's
-    suicide or crisis line first where it has one; abuse adds the police number. In a crisis the
-    emergency number follows the helplines.
+    suicide or crisis line first where it has one; abuse adds the police number, and so do
+    threats of violence and a leaked address at any level. In a crisis the emergency number
+    follows the helplines. A parent gets the lines for adults first where the country has one,
+    then the child's line, under a heading written for them.
     """
     lines: list[str] = []
     emergency = escape(country.emergency.number)
@@ -56,11 +70,15 @@ def helpline_lines(
         heading = "fallback_heading"
     elif country.is_fallback:
         heading = "unlisted_heading"
+    adults = [h for h in country.helplines if h.for_adults] if for_parent else []
+    if for_parent and not fallback:
+        heading = "parent_helpline_heading" if adults else "parent_child_line_heading"
     lines.append(lc.text(heading))
     serious = level.rank >= Escalation.CRISIS.rank
     shown: list[Helpline] = []
     if serious and intent == CRISIS_INTENT:
-        shown.extend(country.crisis_lines)
+        shown.extend(country.crisis_lines)  # the suicide line first, whoever writes
+    shown.extend(h for h in adults if h not in shown)
     child = country.child_helpline
     if child is not None and child not in shown:
         shown.append(child)
@@ -69,10 +87,14 @@ def helpline_lines(
     if fallback:
         shown.extend(h for h in country.helplines if h not in shown)
     lines.extend(_helpline_line(lc, h) for h in shown[:3])
-    if serious and intent in _POLICE_INTENTS and country.emergency.police:
+    police = (serious and intent in _POLICE_INTENTS) or facet in _POLICE_FACETS
+    if police and country.emergency.police:
         lines.append(lc.text("police_line", number=escape(country.emergency.police)))
-    if level is Escalation.CRISIS:
-        lines.append(lc.text("crisis_heading", number=emergency))
+    if level is Escalation.CRISIS or (
+        facet in _DANGER_NOW_FACETS and level is not Escalation.EMERGENCY
+    ):
+        key = "parent_crisis_heading" if for_parent else "crisis_heading"
+        lines.append(lc.text(key, number=emergency))
     return "\n".join(lines)
 
 
@@ -111,6 +133,8 @@ def render_answer(
     country: str | None,
     escalation: Escalation,
     intent: str | None = None,
+    facet: str | None = None,
+    for_parent: bool = False,
 ) -> Reply:
     """An answer with its escalation block, reporting routes and follow-up buttons.
 
@@ -124,7 +148,9 @@ def render_answer(
     ]
     if escalation is not Escalation.NONE:
         resolved = content.country(country)
-        block = helpline_lines(lc, resolved, escalation, intent or answer.id)
+        block = helpline_lines(
+            lc, resolved, escalation, intent or answer.id, facet=facet, for_parent=for_parent
+        )
         if escalation is Escalation.EMERGENCY:
             # The number first, then the short answer, then the helplines.
             number, _, helplines = block.partition("\n")
