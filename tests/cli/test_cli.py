@@ -18,16 +18,19 @@ def test_classify_writes_one_json_object_per_line(tmp_path: Path, models_dir: Pa
         "hello!!",
         "i want to die",
         "a man on discord keeps asking where i live and says keep it secret",
+        "Hello, I am a mum. An adult man on Roblox is asking my 11 year old daughter for photos.",
     ]
     result = safebot("classify", "--locale", "en", stdin="\n".join(lines) + "\n", env=env)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 3
+    assert len(rows) == 4
     keys = {"intent", "confidence", "escalate", "emergency", "urgency", "ask_directly"}
+    keys |= {"role", "facet"}
     assert all(set(row) == keys for row in rows)
     assert rows[0]["intent"] == "greet" and rows[0]["escalate"] is False
     assert rows[1] == {**rows[1], "intent": "self_harm", "escalate": True, "urgency": "crisis"}
     assert rows[2]["escalate"] is True and rows[2]["emergency"] is False
+    assert rows[2]["role"] == "self" and rows[3]["role"] == "parent"
 
 
 def test_classify_reports_emergencies_and_the_direct_question(

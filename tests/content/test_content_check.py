@@ -322,7 +322,7 @@ def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
     )
     assert messages(editable) == [
         "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and needs two "
-        "different reviewers before it can be published (it has 1)"
+        "different reviewers of its current text before it can be published (it has 1)"
     ]
 
 
@@ -398,3 +398,42 @@ def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> Non
     problems = check_training_data(training, tmp_path / "testsets")
     assert len(problems) == 1 and "privacy.yml" in problems[0].message
     assert "not valid YAML" in problems[0].message
+
+
+def test_a_role_answer_missing_in_one_language_names_the_roles_file_line(editable: Path) -> None:
+    (editable / "tr" / "answers" / "parent_grooming.yml").unlink()
+    roles = editable / "roles.yml"
+    assert messages(editable) == [
+        f"ERROR content/roles.yml, line {line_of(roles, 'grooming: parent_grooming')}: parent: the answer "
+        f"'parent_grooming' does not exist in 'tr': create "
+        f"{editable / 'tr' / 'answers' / 'parent_grooming.yml'}"
+    ]
+
+
+def test_an_unknown_role_or_topic_in_the_roles_file(editable: Path) -> None:
+    roles = editable / "roles.yml"
+    replace(roles, "      self_harm: friend_self_harm", "      selfharm: friend_self_harm")
+    replace(roles, "  bully:", "  uncle:")
+    found = messages(editable)
+    assert any("'selfharm' is not a topic" in m for m in found), found
+    assert any("'uncle' is not a role" in m for m in found), found
+    assert any("the role 'bully' is missing" in m for m in found), found
+
+
+def test_every_narrower_topic_needs_its_answer_in_every_language(editable: Path) -> None:
+    (editable / "uk" / "answers" / "doxxing.yml").unlink()
+    assert messages(editable) == [
+        f"ERROR 'uk' has no answer for 'doxxing': create {editable / 'uk' / 'answers' / 'doxxing.yml'}"
+    ]
+
+
+def test_reviews_older_than_the_last_change_do_not_count(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    text = path.read_text(encoding="utf-8")
+    # Two old reviews, then a change and one review of the new text: one reviewer of it.
+    text = text.replace("written_on: 2026-11-23", "written_on: 2026-11-29")
+    text = text.rstrip("\n") + '\n  - by: "Ben (child protection)"\n    "on": 2026-11-29\n'
+    path.write_text(text, encoding="utf-8")
+    found = messages(editable)
+    assert len(found) == 1 and "needs two different reviewers of its current text" in found[0]
+    assert "(it has 1)" in found[0]

@@ -1,0 +1,101 @@
+"""Who writes and the narrower topic choose the answer; they never lower a crisis (issue #11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlu.answer_evaluation import AnswerTestError, read_answer_file, score_answers
+from nlu.decision import Decision, Thresholds, Urgency, choose_answer, needs_clarification
+from nlu.roles import Role
+
+T = Thresholds(clarify_below=0.5, self_harm_floor=0.2, escalate_mass_floor=0.5)
+
+
+def decision(
+    intent: str, *, confidence: float = 0.9, escalate: bool = False, **fields: object
+) -> Decision:
+    return Decision(intent=intent, confidence=confidence, escalate=escalate, **fields)  # type: ignore[arg-type]
+
+
+def test_a_facet_narrows_its_own_topic_even_in_a_crisis() -> None:
+    crisis = decision("grooming", escalate=True, urgency=Urgency.CRISIS)
+    chosen = choose_answer(crisis, T, facet=("meeting", 0.9))
+    assert (chosen.intent, chosen.facet, chosen.urgency, chosen.escalate) == (
+        "grooming",
+        "meeting",
+        Urgency.CRISIS,
+        True,
+    )
+
+
+def test_no_facet_or_role_in_an_emergency_or_while_asking_directly() -> None:
+    for asked in (
+        decision("self_harm", escalate=True, urgency=Urgency.EMERGENCY),
+        decision("out_of_scope", escalate=True, ask_directly=True),
+    ):
+        assert choose_answer(asked, T, role=("friend", 0.99), facet=("meeting", 0.99)) == asked
+
+
+def test_a_crisis_of_another_topic_keeps_its_topic_and_numbers() -> None:
+    crisis = decision("self_harm", escalate=True, urgency=Urgency.CRISIS)
+    assert choose_answer(crisis, T, facet=("hacked_account", 0.99)).facet is None
+    # Starving oneself read as self-harm keeps the crisis, with the answer about eating problems.
+    eating = choose_answer(crisis, T, facet=("eating_disorder", 0.9))
+    assert (eating.intent, eating.facet, eating.urgency) == (
+        "self_harm",
+        "eating_disorder",
+        Urgency.CRISIS,
+    )
+
+
+def test_a_facet_settles_an_unsure_topic_and_shows_the_helpline_it_needs() -> None:
+    unsure = decision("out_of_scope", confidence=0.3)
+    chosen = choose_answer(unsure, T, facet=("doxxing", 0.8))
+    assert (chosen.intent, chosen.facet, chosen.escalate) == ("privacy", "doxxing", True)
+    assert not needs_clarification(chosen, clarify_below=T.clarify_below)
+    # A hacked account needs recovery first, not a helpline.
+    hacked = choose_answer(unsure, T, facet=("hacked_account", 0.8))
+    assert (hacked.intent, hacked.escalate) == ("privacy", False)
+
+
+def test_a_sure_topic_or_a_known_idiom_is_not_overruled() -> None:
+    bullying = decision("cyberbullying", confidence=0.9)
+    assert choose_answer(bullying, T, facet=("hacked_account", 0.9)).facet is None
+    idiom = decision("out_of_scope", confidence=0.3)
+    assert choose_answer(idiom, T, facet=("violence_threat", 0.9), lookalike=True).facet is None
+    assert choose_answer(idiom, T, facet=("violence_threat", 0.4)).facet is None
+
+
+def test_a_role_needs_a_sure_model_and_a_risk_topic() -> None:
+    grooming = decision("grooming", escalate=True)
+    assert choose_answer(grooming, T, role=("parent", 0.9)).role == Role.PARENT
+    assert choose_answer(grooming, T, role=("parent", 0.6)).role == Role.SELF
+    assert choose_answer(decision("thanks"), T, role=("parent", 0.99)).role == Role.SELF
+    # Their role's answer is written for any topic: no "which topic?" question first.
+    unsure = choose_answer(decision("cyberbullying", confidence=0.3), T, role=("bully", 0.9))
+    assert not needs_clarification(unsure, clarify_below=T.clarify_below)
+    assert needs_clarification(decision("cyberbullying", confidence=0.3), clarify_below=0.5)
+
+
+def test_answer_test_files_are_read_and_scored(tmp_path: Path) -> None:
+    path = tmp_path / "roles_x.yml"
+    path.write_text(
+        "messages:\n"
+        '  - {text: "my son is bullied", role: parent, topic: cyberbullying}\n'
+        '  - {text: "they will beat me up", role: self, topic: violence_threat}\n',
+        encoding="utf-8",
+    )
+    cases = read_answer_file(path)
+    got = [
+        decision("cyberbullying", role="parent"),
+        decision("cyberbullying", facet=None),
+    ]
+    report = score_answers(cases, got, file=str(path), locale="en")
+    assert report.role_recall == {"parent": [1, 1], "self": [1, 1]}
+    assert report.facet_recall == {"none": [1, 1], "violence_threat": [0, 1]}
+    assert report.answer_accuracy == 0.5
+    path.write_text('messages:\n  - {text: "hi", role: uncle, topic: other}\n', encoding="utf-8")
+    with pytest.raises(AnswerTestError, match="message 1 needs"):
+        read_answer_file(path)
