@@ -15,7 +15,8 @@ from nlu.answer_models import LabelModel
 from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.decision import Decision, Thresholds, choose_answer, decide
-from nlu.facets import FACET_SCHEME
+from nlu.facets import FACET_SCHEME, NO_FACET
+from nlu.intents import CONVERSATION_INTENTS, RISK_INTENTS
 from nlu.risk_model import RiskModel
 from nlu.roles import ROLE_SCHEME, Role
 
@@ -108,12 +109,21 @@ class Understanding:
         self, decision: Decision, text: str, locale: str, *, lookalike: bool
     ) -> Decision:
         """Who writes and the narrower topic, read only where they could change the answer."""
-        if decision.emergency or decision.ask_directly or not self.answer_models:
-            return decision
+        if (
+            decision.emergency
+            or decision.ask_directly
+            or not self.answer_models
+            or decision.intent in CONVERSATION_INTENTS
+        ):
+            return decision  # no other answer could be chosen: spare the models' time
         role_model = self.answer_models.get(ROLE_SCHEME.name)
         facet_model = self.answer_models.get(FACET_SCHEME.name)
-        role = role_model.best(text, locale) if role_model is not None else None
         facet = facet_model.best(text, locale) if facet_model is not None else None
+        # A role applies to the risk topics only, and only a facet could make one of those.
+        could_be_risk = decision.intent in RISK_INTENTS or (
+            facet is not None and facet.label != NO_FACET
+        )
+        role = role_model.best(text, locale) if role_model is not None and could_be_risk else None
         return choose_answer(
             decision,
             self.thresholds,
