@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +64,21 @@ def train(nlu_data_dir: Path, models_dir: Path) -> Path:
     ]
     nlp = train_textcat(examples, tuple(locales), "xx", epochs=6)
     target = models_dir / MODEL_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(target)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # Saved aside, then put in place: two processes that both found the model stale (a test
+    # worker and a command it runs) must not write into one folder at once.
+    built = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{MODEL_DIR}-"))
+    nlp.to_disk(built)
     meta = {"locales": locales, "fingerprint": _data_fingerprint(nlu_data_dir, locales)}
-    (target / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    (built / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    aside = models_dir / f".{MODEL_DIR}-old-{os.getpid()}"
+    try:
+        if target.exists():
+            target.rename(aside)
+        built.rename(target)
+    except OSError:
+        shutil.rmtree(built, ignore_errors=True)  # another process put its copy in first
+    shutil.rmtree(aside, ignore_errors=True)
     return target
 
 
