@@ -17,8 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from nlu.crisis_evaluation import message_list
 from nlu.decision import Decision
 from nlu.facets import FACETS
 from nlu.roles import Role
@@ -48,14 +47,8 @@ class AnswerCase:
 
 def read_answer_file(path: Path) -> list[AnswerCase]:
     """Read one answer test file."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise AnswerTestError(f"{path}: cannot be read ({type(error).__name__})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("messages"), list):
-        raise AnswerTestError(f"{path}: expected a top-level 'messages:' list")
     cases = []
-    for number, raw in enumerate(document["messages"], start=1):
+    for number, raw in enumerate(message_list(path, AnswerTestError), start=1):
         try:
             cases.append(AnswerCase(str(raw["text"]), Role(raw["role"]), str(raw["topic"])))
         except (KeyError, TypeError, ValueError):

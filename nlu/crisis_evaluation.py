@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -38,16 +39,21 @@ class CrisisCase:
     kind: str
 
 
-def read_crisis_file(path: Path) -> list[CrisisCase]:
-    """Read one crisis test file."""
+def message_list(path: Path, error: type[ValueError]) -> list[Any]:
+    """The ``messages:`` list of a test file (crisis or answer); ``error`` names the file."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CrisisTestError(f"{path}: cannot be read ({type(error).__name__})") from None
+    except (OSError, yaml.YAMLError) as failure:
+        raise error(f"{path}: cannot be read ({type(failure).__name__})") from None
     if not isinstance(document, dict) or not isinstance(document.get("messages"), list):
-        raise CrisisTestError(f"{path}: expected a top-level 'messages:' list")
+        raise error(f"{path}: expected a top-level 'messages:' list")
+    return list(document["messages"])
+
+
+def read_crisis_file(path: Path) -> list[CrisisCase]:
+    """Read one crisis test file."""
     cases = []
-    for number, raw in enumerate(document["messages"], start=1):
+    for number, raw in enumerate(message_list(path, CrisisTestError), start=1):
         try:
             cases.append(
                 CrisisCase(str(raw["text"]), Urgency(raw["expect"]), str(raw.get("kind", "")))
