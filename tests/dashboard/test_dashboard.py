@@ -28,7 +28,7 @@ from bot.reviewers import add_reviewer
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.models import AuditEntry
-from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
+from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, seed_complement_case
 from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
@@ -152,14 +152,30 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     page = await client.get("/", params={"since": "2026-11-01", "until": "2026-11-15"})
     assert page.status_code == 200
     assert "Small-cell rule." in page.text and "subtracting" in page.text
-    assert page.text.count("<td>&lt;5</td>") == 7 * len(COMPLEMENT_HIDDEN)
+    assert "&lt;5" not in page.text
+    assert page.text.count('<td class="hidden"') >= 9 * len(COMPLEMENT_HIDDEN)
     download = await client.get(
         "/export.csv", params={"since": "2026-11-01", "until": "2026-11-15"}
     )
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     assert "attachment" in download.headers["content-disposition"]
-    check_rows(list(csv.DictReader(io.StringIO(download.text))), COMPLEMENT_HIDDEN)
+    lines = download.text.splitlines()
+    assert lines[0].startswith("# ")
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    words = f"hidden (fewer than {K} children)"
+    hidden = {(r["week starting"], r["topic (intent)"]) for r in rows if r["children"] == words}
+    assert hidden == COMPLEMENT_HIDDEN
+    for row in rows:
+        if (row["week starting"], row["topic (intent)"]) in hidden:
+            figures = [
+                v
+                for name, v in row.items()
+                if name not in ("week starting", "topic (intent)", "days of data")
+            ]
+            assert all(v == f"hidden (fewer than {K} children)" for v in figures), row
+        else:
+            assert int(row["children"]) >= K, row
     bad = await client.get("/export.csv", params={"period": "year"})
     assert bad.status_code == 400
 
@@ -193,7 +209,7 @@ async def test_logins_failures_logouts_and_exports_are_audited_without_figures(
     # Which report (the filters a reviewer chose), never its figures.
     assert kind == "csv" and "by=intent" in filters and "period=week" in filters
     names = {pair.partition("=")[0] for pair in filters.split("&")}
-    assert names <= {"period", "by", "since", "until", "locale", "country"}
+    assert names <= {"period", "by", "since", "until", "locale", "country", "intent", "measure"}
 
 
 @pytest.mark.time_sensitive
@@ -216,17 +232,23 @@ def test_line_chart_leaves_gaps_for_hidden_values_and_escapes_names() -> None:
             "Trend",
             ["w1", "w2", "w3", "w4"],
             [Series("<script>", (10.0, None, 12.0, 14.0)), Series("b", (1.0, 2.0, 3.0, 4.0))],
+            y_label="messages",
+            x_label="week",
         )
     )
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert svg.count('class="point"') == 7  # the hidden value has no mark
-    assert svg.count('class="series"') == 2  # "b", and the part of "<script>" after the gap
+    assert svg.count('class="series"') == 4  # 3 segments of "b", 1 of "<script>" after the gap
+    assert svg.count('class="bridge"') == 1  # the gap, dotted
 
 
 def test_bar_chart_shows_hidden_values_as_their_label_only() -> None:
-    svg = str(bar_chart("Helpful", [Bar("privacy", 80.0), Bar("grooming", None, "<5")]))
+    hidden = "hidden (fewer than 5 children)"
+    svg = str(
+        bar_chart("Helpful", [Bar("privacy", 80.0), Bar("grooming", None, hidden)], axis_label="%")
+    )
     assert svg.count('class="bar"') == 1
-    assert "&lt;5" in svg and "80.0%" in svg
+    assert hidden in svg and "80.0%" in svg
 
 
 # -- in a real browser --------------------------------------------------------------------------
@@ -326,21 +348,31 @@ def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
         expect(page).to_have_url(re.compile(r"period=month.*by=country.*locale=en"))
         header = page.locator("#figures thead th").nth(1)
         expect(header).to_have_text("country")
-        groups = set(page.locator("#figures tbody td:nth-child(2)").all_inner_texts())
-        assert "GB" in groups and "RU" not in groups
+        groups = set(page.locator("#figures tbody th:nth-child(2)").all_inner_texts())
+        assert "United Kingdom" in groups and "Russia" not in groups
+        expect(page.locator("#active-filters")).to_contain_text("language: English (en)")
         assert page.locator("#trend svg path.series").count() >= 3
 
         with page.expect_download() as info:
             page.click("#csv")
         path = tmp_path / "download.csv"
         info.value.save_as(path)
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-        assert rows and {r["period"][-2:] for r in rows if r["period"] != "(all)"} == {"01"}
+        assert info.value.suggested_filename.startswith("safebot-stats-month-by-country-")
+        assert "language-en" in info.value.suggested_filename
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# SafeBot statistics by month and country")
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+        assert rows and {len(r["month"]) for r in rows if r["month"] != "all months"} == {7}
+        hidden = f"hidden (fewer than {K} children)"
         for row in rows:
-            if row["users"] == f"<{K}":
-                assert all(v == f"<{K}" for k, v in row.items() if k not in ("period", "group"))
+            if row["children"] == hidden:
+                assert all(
+                    v == hidden
+                    for k, v in row.items()
+                    if k not in ("month", "country", "days of data")
+                )
             else:
-                assert int(row["users"]) >= K, row
+                assert int(row["children"]) >= K, row
         page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
         page.click("button:has-text('Log out')")
