@@ -57,7 +57,7 @@ GLOSSARY = {
     "lead to the crisis answer, whatever the classifier thought)",
     "clarification_rate": "share of written messages the bot was unsure about and answered with "
     "topic buttons: a high share points at gaps in the training data",
-    "helpfulness_rate": "share of 👍 among the answers to 'did this help?'",
+    "helpfulness_rate": "share of yes (thumbs up) among the answers to 'did this help?'",
     "fallbacks": "messages answered by the backup classifier built into the bot, because the "
     "main one (Rasa) did not answer in time",
 }

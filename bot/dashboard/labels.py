@@ -12,7 +12,6 @@ from pathlib import Path
 
 from bot.content.loader import load_content
 from bot.content.model import Escalation
-from bot.dashboard.charts import PALETTE
 from bot.stats import MISSING
 
 logger = logging.getLogger(__name__)
@@ -21,7 +20,23 @@ logger = logging.getLogger(__name__)
 URGENT = (Escalation.CRISIS, Escalation.EMERGENCY)
 #: Used when the content cannot be read.
 FALLBACK_URGENT = ("emergency", "self_harm")
-#: Dash patterns combined with the palette, so that more intents than colours stay apart.
+#: Line colours told apart by colour-blind readers: Okabe and Ito's (without the yellow, too pale
+#: for a line on white) and four of Paul Tol's.
+LINE_COLOURS: tuple[str, ...] = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#882255",
+    "#117733",
+    "#332288",
+    "#999933",
+    "#AA4499",
+)
+#: Dash patterns combined with the colours, so that more intents than colours stay apart.
 DASHES: tuple[str, ...] = ("", "7 3", "2 3", "10 3 2 3", "1 5")
 
 #: What a missing value of each grouping means, in plain words.
@@ -87,6 +102,6 @@ class Labels:
             index = self.intents.index(intent)
         else:
             index = sum(intent.encode("utf-8")) + len(self.intents)
-        colour = PALETTE[index % len(PALETTE)]
-        dash = DASHES[(index // len(PALETTE)) % len(DASHES)]
+        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+        dash = DASHES[(index // len(LINE_COLOURS)) % len(DASHES)]
         return Style(colour, dash)

@@ -325,7 +325,7 @@ class Overview:
         return bar_chart(
             "Helpful answers by topic",
             bars,
-            axis_label="% of 'did this help?' answers that were 👍",
+            axis_label="% of 'did this help?' answers that were yes (thumbs up)",
         )
 
     def clarification_chart(self) -> Markup:

@@ -33,6 +33,8 @@ BASE = """<!doctype html>
   figcaption .title { font-weight: 600; display: block; }
   .filters-line { font-size: .85rem; color: #3d4752; }
   svg.chart { max-width: 100%; height: auto; }
+  .chart-box { overflow-x: auto; }
+  td:nth-child(3), th:nth-child(1) { white-space: nowrap; }
   svg text.hidden { fill: #595959; font-style: italic; }
   svg text.axis-label { fill: #3d4752; font-weight: 600; }
   form.filters { display: flex; flex-wrap: wrap; gap: .8rem; align-items: end; }
@@ -56,6 +58,7 @@ BASE = """<!doctype html>
   dl.glossary dd { margin: 0; }
   @media (max-width: 600px) {
     main { padding: .6rem; }
+    svg.chart { max-width: none; width: 600px; }
     dl.glossary { grid-template-columns: 1fr; }
     dl.glossary dd { margin-bottom: .4rem; }
   }
@@ -150,7 +153,7 @@ MACROS = """
 <figure class="card" id="{{ id }}">
   <figcaption><span class="title">{{ title }}</span>
     <span class="filters-line">{{ overview.filter_line() }}</span></figcaption>
-  {{ svg }}
+  <div class="chart-box" tabindex="0" role="region" aria-label="{{ title }} (scrolls sideways on a small screen)">{{ svg }}</div>
   {% if note %}<p class="filters-line">{{ note }}</p>{% endif %}
 </figure>
 {%- endmacro %}

@@ -401,3 +401,154 @@ def test_in_the_browser_every_page_but_the_login_leads_to_the_login(
             assert page.locator("svg").count() == 0
     finally:
         context.close()
+
+
+#: Screenshots of every view, kept for people to look at (CI keeps var/test-artifacts).
+SCREENS = PROJECT_ROOT / "var" / "test-artifacts" / "screens"
+#: Every view of the dashboard a reviewer reaches, by a file-name-safe name.
+VIEWS = {
+    "overview": "/",
+    "monthly-by-country-english": "/?period=month&by=country&locale=en",
+    "privacy-in-the-uk-per-day": "/?intent=privacy&country=GB&measure=per_day",
+    "monthly-report": "/report",
+}
+
+
+def signed_in_context(browser: object, dashboard_url: str, **options: object) -> object:
+    """A browser context logged in as alice."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(**options)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(dashboard_url + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(dashboard_url + "/")
+    page.close()
+    return context
+
+
+def axe_violations(page: object) -> list[dict[str, object]]:
+    """axe-core's serious and critical violations on the page (axe ships in its Python wheel)."""
+    from importlib.resources import files
+
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    script = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(script)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:120] for n in v["nodes"]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.time_sensitive
+def test_every_view_at_two_widths_has_no_serious_accessibility_problem(
+    browser: object, dashboard_url: str
+) -> None:
+    """axe-core on every view at 1280 and 390 px; each view's screenshot is saved."""
+    from playwright.sync_api import BrowserContext
+
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    found: dict[str, list[dict[str, object]]] = {}
+    for width, height in ((1280, 900), (390, 844)):
+        anonymous = browser.new_context(
+            viewport={"width": width, "height": height}, bypass_csp=True
+        )  # type: ignore[attr-defined]
+        try:
+            page = anonymous.new_page()
+            page.goto(dashboard_url + "/login")
+            page.screenshot(path=str(SCREENS / f"login-{width}.png"), full_page=True)
+            found[f"login-{width}"] = axe_violations(page)
+        finally:
+            anonymous.close()
+        context = signed_in_context(
+            browser, dashboard_url, viewport={"width": width, "height": height}, bypass_csp=True
+        )
+        assert isinstance(context, BrowserContext)
+        try:
+            page = context.new_page()
+            for name, path in VIEWS.items():
+                response = page.goto(dashboard_url + path)
+                assert response is not None and response.status == 200, path
+                assert page.url.startswith(dashboard_url + path.split("?")[0]), path
+                page.screenshot(path=str(SCREENS / f"{name}-{width}.png"), full_page=True)
+                found[f"{name}-{width}"] = axe_violations(page)
+                # Nothing wider than the window but the table, which scrolls in its own box.
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 1, (name, width, overflow)
+        finally:
+            context.close()
+    print(f"\nscreenshots: {SCREENS}")
+    assert {view: problems for view, problems in found.items() if problems} == {}
+
+
+@pytest.mark.time_sensitive
+def test_the_keyboard_reaches_the_figures_first_and_focus_is_visible(
+    browser: object, dashboard_url: str
+) -> None:
+    from playwright.sync_api import BrowserContext
+
+    context = signed_in_context(browser, dashboard_url)
+    assert isinstance(context, BrowserContext)
+    try:
+        page = context.new_page()
+        page.goto(dashboard_url + "/")
+        page.keyboard.press("Tab")
+        skip = page.locator("a.skip")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        box = skip.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["y"] >= 0  # shown when focused
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", "")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "content"
+        page.keyboard.press("Tab")  # the first control of the filters
+        assert page.evaluate("document.activeElement.name") == "period"
+    finally:
+        context.close()
+
+
+@pytest.mark.time_sensitive
+def test_the_monthly_report_prints_to_a_pdf(
+    browser: object, dashboard_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import BrowserContext
+
+    context = signed_in_context(browser, dashboard_url)
+    assert isinstance(context, BrowserContext)
+    try:
+        page = context.new_page()
+        page.goto(dashboard_url + "/report")
+        heading = page.locator("#report-heading").inner_text()
+        assert heading.startswith("Monthly report: ")
+        page.emulate_media(media="print")
+        hidden_in_print = page.evaluate(
+            "['header nav', 'header form', 'a.skip'].map("
+            "s => getComputedStyle(document.querySelector(s)).display)"
+        )
+        assert hidden_in_print == ["none", "none", "none"]
+        assert page.locator("#figures").is_visible()
+        assert page.locator("#glossary dl").is_visible()
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) > 20_000
+        # The document title (the month) is in the PDF's metadata, as text or UTF-16.
+        title = page.title()
+        assert title.startswith("Monthly report ")
+        month = title.removeprefix("Monthly report ").split(" · ")[0]
+        assert month.encode() in data or month.encode("utf-16-be").hex().upper().encode() in (
+            data.upper()
+        )
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        (SCREENS / "monthly-report.pdf").write_bytes(data)
+    finally:
+        context.close()

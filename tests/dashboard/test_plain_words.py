@@ -219,6 +219,10 @@ async def test_trend_draws_urgent_intents_with_fixed_colours(
         return found[1]
 
     assert legend_colour(whole, "self_harm") == legend_colour(ukraine, "self_harm")
+    trend = whole[whole.index('id="trend"') :]
+    styles = re.findall(r'<line x1[^>]*stroke="(#\w+)" stroke-width="3"([^/]*)/>', trend)
+    # The six most frequent (doxxing, the seventh, is left out) and the five urgent topics.
+    assert len(styles) == 11 and len(set(styles)) == len(styles)  # no two lines alike
     assert "(not children)" in whole and "week starting" in whole
 
 
