@@ -210,8 +210,10 @@ class Overview:
             dates = f"from {since} to {until}"
         elif self.periods:
             first = self.periods[0]
-            last = period_end(self.periods[-1], self.query.period)
-            dates = f"from {first.isoformat()} to {min(last, self.today).isoformat()} (all data)"
+            last = min(period_end(self.periods[-1], self.query.period), self.today)
+            if self.span is not None:
+                first, last = max(first, self.span.first), min(last, self.span.last)
+            dates = f"from {first.isoformat()} to {last.isoformat()} (all data)"
         else:
             dates = "all dates"
         return [
@@ -261,7 +263,7 @@ class Overview:
             if all(v is None for v in values):
                 note = "(hidden)"
             elif all(v == 0.0 for v in values):
-                note = "(none)"
+                note = "(no messages)"
             series.append(Series(group, tuple(values), style.colour, style.dash, note))
         labels_x = [
             period_label(p, self.query.period) + ("*" if coverages[p].partial else "")

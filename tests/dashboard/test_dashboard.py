@@ -452,14 +452,15 @@ def test_every_view_at_two_widths_has_no_serious_accessibility_problem(
     browser: object, dashboard_url: str
 ) -> None:
     """axe-core on every view at 1280 and 390 px; each view's screenshot is saved."""
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import Browser, BrowserContext
 
+    assert isinstance(browser, Browser)
     SCREENS.mkdir(parents=True, exist_ok=True)
     found: dict[str, list[dict[str, object]]] = {}
     for width, height in ((1280, 900), (390, 844)):
         anonymous = browser.new_context(
             viewport={"width": width, "height": height}, bypass_csp=True
-        )  # type: ignore[attr-defined]
+        )
         try:
             page = anonymous.new_page()
             page.goto(dashboard_url + "/login")
