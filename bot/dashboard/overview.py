@@ -306,8 +306,13 @@ class Overview:
             bars.append(Bar(self.labels.group("country", country), share))
         bars.sort(key=lambda bar: -(bar.value or 0.0))
         if hidden and not total.suppressed:
-            name = f"{hidden} more, each hidden" if hidden > 1 else "1 more, hidden"
-            bars.append(Bar(f"{name} (<{self.k} children)", max(0.0, 100.0 - shown_share)))
+            name = f"{hidden} more countries" if hidden > 1 else "1 more country"
+            bars.append(
+                Bar(
+                    f"{name}, hidden (fewer than {self.k} children each)",
+                    max(0.0, 100.0 - shown_share),
+                )
+            )
         return bar_chart(
             "Share of messages by country",
             bars,

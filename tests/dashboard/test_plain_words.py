@@ -252,3 +252,19 @@ def test_rate_bars_share_one_scale() -> None:
 
     assert width(large) == pytest.approx(10 * width(small))
     assert ">100%<" in small
+
+
+async def test_the_monthly_report_compares_with_the_month_before(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    seed_august_and_partial_september(engine)
+    page = await client.get("/report", params={"month": "2026-09", "country": "UA"})
+    assert page.status_code == 200
+    assert "Monthly report: September 2026" in page.text
+    rows = table_rows(page.text)
+    assert {r["month"] for r in rows} == {"2026-09"}
+    grooming = next(r for r in rows if r["topic (intent)"] == "grooming")
+    assert grooming["change per day vs previous month %"] == "+100.0"
+    assert grooming["days of data"] == "24 of 30 (partial)"
+    assert "country: Ukraine" in page.text and "from 2026-09-01 to 2026-09-30" in page.text
+    assert (await client.get("/report", params={"month": "September"})).status_code == 400
