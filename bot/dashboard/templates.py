@@ -46,7 +46,8 @@ BASE = """<!doctype html>
   th, td { padding: .25rem .5rem; border-bottom: 1px solid #eceef1; text-align: right; }
   th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
   thead th { vertical-align: bottom; }
-  tr.total td { font-weight: 600; background: #f3f5f8; }
+  tr.total td, tr.total th { font-weight: 600 !important; background: #f3f5f8; }
+  table caption { text-align: left; caption-side: top; padding-bottom: .3rem; }
   tr.partial td:nth-child(3) { color: #8a4b00; font-weight: 600; }
   td.hidden { color: #595959; font-style: italic; }
   .rule { font-size: .9rem; background: #fff8e1; border-left: 4px solid #e0a800; padding: .6rem .8rem; }
