@@ -15,20 +15,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.clock import Clock, system_clock
 from bot.dashboard.auth import COOKIE_NAME, Auth, Outcome, Policy, SignedIn
-from bot.dashboard.overview import DashboardData, Query
+from bot.dashboard.figures import COLUMNS, GLOSSARY, headings, hidden_words
+from bot.dashboard.labels import DIMENSION_WORDS, MISSING_WORDS, Labels
+from bot.dashboard.overview import MEASURES, DashboardData, Overview, Query, Report
 from bot.dashboard.templates import environment
 from bot.settings import Settings
-from bot.stats import (
-    ALL,
-    COLUMN_HELP,
-    COLUMNS,
-    DIMENSIONS,
-    HEADINGS,
-    PERIODS,
-    format_csv,
-    suppression_rule,
-)
+from bot.stats import DIMENSIONS, PERIODS, format_rows_csv, suppression_rule
 from bot.storage.database import session_factory
 
 logger = logging.getLogger(__name__)
@@ -112,40 +106,74 @@ class Dashboard:
         response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
         return response
 
+    def _page_context(self, query: Query, overview: Overview) -> dict[str, Any]:
+        """What the overview and the report share."""
+        return {
+            "query": query,
+            "overview": overview,
+            "k": self.data.k,
+            "hidden_words": hidden_words(self.data.k),
+            "rule": suppression_rule(self.data.k).replace(f"<{self.data.k}", "hidden"),
+            "columns": COLUMNS,
+            "headings": headings(query.period, query.by),
+            "glossary": GLOSSARY,
+            "missing_words": MISSING_WORDS,
+            "dimension_words": DIMENSION_WORDS,
+        }
+
     async def overview(self, request: Request) -> Response:
-        """Filters, charts and the table."""
+        """Filters, glossary, charts and the table."""
         query, problems = Query.parse(request.query_params)
         overview = await run_in_threadpool(self.data.overview, query)
-        locales, countries = await run_in_threadpool(self.data.options)
+        options = await run_in_threadpool(self.data.options)
         return self.render(
             "overview.html",
             status_code=400 if problems else 200,
             signed_in=request.state.signed_in,
-            query=query,
             problems=problems,
-            overview=overview,
-            k=self.data.k,
-            rule=suppression_rule(self.data.k),
             periods=PERIODS,
             dimensions=DIMENSIONS,
-            locales=locales,
-            countries=countries,
-            rows=overview.table.rows(),
-            columns=COLUMNS,
-            headings={**HEADINGS, "group": query.by},
-            column_help=COLUMN_HELP,
-            all_label=ALL,
+            measures=MEASURES,
+            options=options,
+            rows=overview.figure_rows(),
             csv_params=urlencode(query.params()),
+            report_params=urlencode(report_params(query, overview)),
+            **self._page_context(query, overview),
+        )
+
+    async def report(self, request: Request) -> Response:
+        """One month's figures by topic, compared with the month before, made for printing."""
+        report, problems = Report.parse(request.query_params, self.data.clock().date())
+        if problems:
+            return PlainTextResponse("\n".join(problems), status_code=400)
+        overview = await run_in_threadpool(self.data.overview, report.query)
+        compared = await run_in_threadpool(self.data.overview, report.compared)
+        rows = [row for row in compared.figure_rows() if row.cells["period"].text == report.label]
+        return self.render(
+            "report.html",
+            signed_in=request.state.signed_in,
+            report=report,
+            rows=rows,
+            **self._page_context(report.query, overview),
         )
 
     async def export_csv(self, request: Request) -> Response:
-        """The table of the current filters as CSV, suppressed exactly as on the page."""
+        """The table of the current filters as CSV, suppressed and worded exactly as on the page."""
         query, problems = Query.parse(request.query_params)
         if problems:
             return PlainTextResponse("\n".join(problems), status_code=400)
         overview = await run_in_threadpool(self.data.overview, query)
-        text = format_csv(overview.table)
-        name = f"safebot-stats-{query.period}-{query.by}.csv"
+        names = headings(query.period, query.by)
+        comment = (
+            f"SafeBot statistics by {query.period} and {DIMENSION_WORDS[query.by]}; "
+            f"{'; '.join(overview.filter_words())}; {hidden_words(self.data.k)} where a "
+            f"figure is hidden"
+        )
+        text = format_rows_csv(
+            comment,
+            [names[c] for c in COLUMNS],
+            ([row.cells[c].value for c in COLUMNS] for row in overview.figure_rows()),
+        )
         signed_in = request.state.signed_in
         await run_in_threadpool(
             self.auth.audit,
@@ -156,8 +184,37 @@ class Dashboard:
         return Response(
             text,
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": f'attachment; filename="{csv_name(query)}"'},
         )
+
+
+def csv_name(query: Query) -> str:
+    """The CSV's file name: period, grouping and every filter (codes are letters, digits, _)."""
+    f = query.filters
+    parts = ["safebot-stats", query.period, "by", query.by]
+    if f.since or f.until:
+        parts += [f.since.isoformat() if f.since else "start", "to"]
+        parts.append(f.until.isoformat() if f.until else "today")
+    else:
+        parts.append("all-dates")
+    for name, value in (("language", f.locale), ("country", f.country), ("topic", f.intent)):
+        if value:
+            parts += [name, value]
+    return "-".join(parts) + ".csv"
+
+
+def report_params(query: Query, overview: Overview) -> dict[str, str]:
+    """The monthly report's parameters for the overview's filters: its last whole month."""
+    params = {
+        name: value
+        for name, value in query.params().items()
+        if name in ("locale", "country", "intent")
+    }
+    for start, cover in reversed(list(overview.coverages().items())):
+        if not cover.running and query.period == "month":
+            params["month"] = start.strftime("%Y-%m")
+            break
+    return params
 
 
 class Guard(BaseHTTPMiddleware):
@@ -200,16 +257,29 @@ class Guard(BaseHTTPMiddleware):
             return PlainTextResponse("Something went wrong; please try again.", status_code=500)
 
 
-def create_app(settings: Settings, engine: Engine, *, cache_seconds: float = 60.0) -> Starlette:
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    cache_seconds: float = 60.0,
+    clock: Clock = system_clock,
+) -> Starlette:
     """The dashboard on an (already migrated) database engine."""
     auth = Auth(session_factory(engine), Policy.from_settings(settings))
-    data = DashboardData(engine, k=settings.min_cell_users, cache_seconds=cache_seconds)
+    data = DashboardData(
+        engine,
+        k=settings.min_cell_users,
+        labels=Labels.from_content(settings.content_dir),
+        cache_seconds=cache_seconds,
+        clock=clock,
+    )
     dashboard = Dashboard(data, auth)
     routes = [
         Route(LOGIN_PATH, dashboard.login_page, methods=["GET"]),
         Route(LOGIN_PATH, dashboard.login, methods=["POST"]),
         Route("/logout", dashboard.logout, methods=["POST"]),
         Route("/", dashboard.overview, methods=["GET"]),
+        Route("/report", dashboard.report, methods=["GET"]),
         Route("/export.csv", dashboard.export_csv, methods=["GET"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(Guard, auth=auth)])

@@ -1,11 +1,12 @@
 """Charts as inline SVG, drawn here in Python: no JavaScript, nothing fetched by the browser.
 
-Hidden (suppressed) values are never drawn as marks: a line has a gap there and a bar is
-replaced by its ``<k`` label.
+Hidden (suppressed) values are never drawn as marks: a line has a gap there (bridged by a thin
+dotted line) and a bar is replaced by a label such as "hidden (fewer than 5 children)".
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,15 +28,22 @@ PALETTE: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Series:
-    """One line: a value per x position, None where the value is hidden or missing."""
+    """One line: a value per x position, None where the value is hidden.
+
+    ``colour`` and ``dash`` (an SVG dash pattern) are fixed by the caller, so the same series
+    looks the same on every page; ``note`` follows the name in the legend.
+    """
 
     name: str
     values: tuple[float | None, ...]
+    colour: str = PALETTE[0]
+    dash: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar; ``label`` replaces the number when the value is hidden (e.g. "<5")."""
+    """One bar; ``label`` replaces the number when the value is hidden."""
 
     name: str
     value: float | None
@@ -62,15 +70,23 @@ def line_chart(
     x_labels: Sequence[str],
     series: Sequence[Series],
     *,
+    y_label: str,
+    x_label: str,
     width: int = 720,
-    height: int = 300,
+    height: int = 320,
 ) -> Markup:
-    """A line per series over the x labels (periods), with a legend and a y axis."""
-    left, right, top, bottom = 48, 170, 16, 48
+    """A line per series over the x labels (periods), with a legend and labelled axes.
+
+    A hidden value is a gap; the line goes on across it as a thin dotted line, so that a series
+    with a few hidden values still reads as one line and not as loose dots.
+    """
+    left, right, top, bottom = 64, 210, 16, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     y_max = _nice_max(max(values, default=0.0))
     count = max(len(x_labels), 1)
+    legend_rows = 18
+    height = max(height, top + 14 + legend_rows * len(series) + 8)
 
     def x(i: int) -> float:
         return left + (plot_w * (i + 0.5) / count)
@@ -93,32 +109,40 @@ def line_chart(
                 f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
                 f"{escape(label)}</text>"
             )
+    parts.append(
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 8}" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
+        f'<text class="axis-label" transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
     for index, line in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
-        segments: list[list[tuple[float, float]]] = [[]]
-        for i, value in enumerate(line.values):
-            if value is None:
-                segments.append([])
-            else:
-                segments[-1].append((x(i), y(value)))
-        for segment in segments:
-            if len(segment) > 1:
-                d = " ".join(
-                    f"{'M' if j == 0 else 'L'}{px:.1f},{py:.1f}"
-                    for j, (px, py) in enumerate(segment)
-                )
+        points = [(i, v) for i, v in enumerate(line.values) if v is not None]
+        dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
+        for (i0, v0), (i1, v1) in itertools.pairwise(points):
+            path = f"M{x(i0):.1f},{y(v0):.1f} L{x(i1):.1f},{y(v1):.1f}"
+            if i1 == i0 + 1:
                 parts.append(
-                    f'<path class="series" d="{d}" fill="none" stroke="{colour}" stroke-width="2"/>'
+                    f'<path class="series" d="{path}" fill="none" stroke="{line.colour}" '
+                    f'stroke-width="2"{dash}/>'
                 )
-            for px, py in segment:
+            else:  # hidden values between: a thin dotted bridge, no value implied
                 parts.append(
-                    f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>'
+                    f'<path class="bridge" d="{path}" fill="none" stroke="{line.colour}" '
+                    f'stroke-width="1" stroke-dasharray="1 4"/>'
                 )
-        legend_y = top + 14 + index * 18
+        for i, v in points:
+            parts.append(
+                f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" '
+                f'fill="{line.colour}"><title>{escape(line.name)}, {escape(x_labels[i])}: '
+                f"{_number(v)}</title></circle>"
+            )
+        legend_y = top + 14 + index * legend_rows
+        lx = left + plot_w + 16
+        name = f"{line.name} {line.note}" if line.note else line.name
         parts.append(
-            f'<rect x="{left + plot_w + 16}" y="{legend_y - 9}" width="12" height="12" '
-            f'fill="{colour}"/><text x="{left + plot_w + 34}" y="{legend_y + 1}">'
-            f"{escape(line.name)}</text>"
+            f'<line x1="{lx}" x2="{lx + 22}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
+            f'stroke="{line.colour}" stroke-width="3"{dash}/>'
+            f'<text class="legend" x="{lx + 28}" y="{legend_y + 1}">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -128,26 +152,39 @@ def bar_chart(
     title: str,
     bars: Sequence[Bar],
     *,
+    axis_label: str,
     unit: str = "%",
-    max_value: float | None = None,
-    width: int = 520,
+    max_value: float = 100.0,
+    width: int = 560,
 ) -> Markup:
-    """Horizontal bars with their values; hidden values show their label and no bar."""
-    left, right, row = 150, 70, 24
-    height = 16 + row * max(len(bars), 1)
+    """Horizontal bars on a fixed scale (0-100 % for rates); hidden values show only a label."""
+    left, right, row, foot = 190, 70, 24, 40
+    height = 16 + row * max(len(bars), 1) + foot
     plot_w = width - left - right
-    top_value = max_value or _nice_max(max((b.value for b in bars if b.value), default=0.0))
+    plot_bottom = 8 + row * max(len(bars), 1)
     parts = [_open(title, width, height)]
+    for step in range(5):
+        value = max_value * step / 4
+        gx = left + plot_w * step / 4
+        parts.append(
+            f'<line class="grid" x1="{gx:.1f}" x2="{gx:.1f}" y1="4" y2="{plot_bottom}" '
+            f'stroke="#e4e4e4"/><text x="{gx:.1f}" y="{plot_bottom + 14}" text-anchor="middle">'
+            f"{_number(value)}{escape(unit)}</text>"
+        )
+    parts.append(
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 6}" '
+        f'text-anchor="middle">{escape(axis_label)}</text>'
+    )
     for i, item in enumerate(bars):
         y = 8 + i * row
         parts.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(item.name)}</text>'
         )
         if item.value is None:
-            text = item.label or "—"
+            text = item.label or "no figure"
             parts.append(f'<text class="hidden" x="{left + 4}" y="{y + 15}">{escape(text)}</text>')
             continue
-        bar_w = max(1.0, plot_w * min(item.value, top_value) / top_value) if top_value else 1.0
+        bar_w = max(1.0, plot_w * min(item.value, max_value) / max_value)
         parts.append(
             f'<rect class="bar" x="{left}" y="{y + 3}" width="{bar_w:.1f}" height="{row - 8}" '
             f'fill="{PALETTE[0]}"><title>{escape(item.name)}: {item.value:.1f}{escape(unit)}'

@@ -4,7 +4,22 @@
 ``formats`` the outputs.
 """
 
-from bot.stats.formats import FORMATTERS, HEADINGS, format_csv, format_json, format_table
+from bot.stats.coverage import (
+    Coverage,
+    DataSpan,
+    coverage,
+    period_end,
+    previous_start,
+    query_data_span,
+)
+from bot.stats.formats import (
+    FORMATTERS,
+    HEADINGS,
+    format_csv,
+    format_json,
+    format_rows_csv,
+    format_table,
+)
 from bot.stats.queries import (
     Totals,
     query_cells,
@@ -41,17 +56,24 @@ __all__ = [
     "HEADINGS",
     "MISSING",
     "PERIODS",
+    "Coverage",
+    "DataSpan",
     "Entry",
     "Figures",
     "Filters",
     "StatsTable",
     "Totals",
     "build_table",
+    "coverage",
     "format_csv",
     "format_json",
+    "format_rows_csv",
     "format_table",
     "group_entries",
+    "period_end",
+    "previous_start",
     "query_cells",
+    "query_data_span",
     "query_grand_total",
     "query_group_totals",
     "query_period_totals",

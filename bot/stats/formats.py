@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.stats.table import COLUMN_HELP, COLUMNS, Filters, StatsTable, suppression_rule
@@ -72,6 +72,8 @@ def _describe(filters: Filters) -> str:
         parts.append(f"locale {filters.locale}")
     if filters.country:
         parts.append(f"country {filters.country}")
+    if filters.intent:
+        parts.append(f"intent {filters.intent}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -102,6 +104,20 @@ def format_csv(table: StatsTable) -> str:
     return buffer.getvalue()
 
 
+def format_rows_csv(comment: str, headings: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """CSV for people: a first line ``# comment`` (what the figures are), headings, the rows.
+
+    Safe to open in a spreadsheet: no text cell, the comment included, is taken for a formula.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([f"# {comment}"])
+    writer.writerow([spreadsheet_safe(h) for h in headings])
+    for row in rows:
+        writer.writerow([spreadsheet_safe(value) for value in row])
+    return buffer.getvalue()
+
+
 def format_json(table: StatsTable) -> str:
     """JSON with the filters, the rule and one object per entry."""
     document = {
@@ -111,6 +127,7 @@ def format_json(table: StatsTable) -> str:
         "until": table.filters.until.isoformat() if table.filters.until else None,
         "locale": table.filters.locale,
         "country": table.filters.country,
+        "intent": table.filters.intent,
         "min_cell_users": table.k,
         "suppression": suppression_rule(table.k),
         "columns": COLUMN_HELP,

@@ -77,6 +77,8 @@ def _where(query: Select[Any], filters: Filters) -> Select[Any]:
         query = query.where(Event.locale == filters.locale)
     if filters.country is not None:
         query = query.where(Event.country == filters.country)
+    if filters.intent is not None:
+        query = query.where(Event.intent == filters.intent)
     return query
 
 

@@ -56,12 +56,13 @@ def suppression_rule(k: int) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Which events count: a date range (``until`` included), a locale and a country."""
+    """Which events count: a date range (``until`` included), a locale, a country, an intent."""
 
     since: dt.date | None = None
     until: dt.date | None = None
     locale: str | None = None
     country: str | None = None
+    intent: str | None = None
 
 
 @dataclass(frozen=True)

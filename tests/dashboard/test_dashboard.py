@@ -28,7 +28,7 @@ from bot.reviewers import add_reviewer
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.models import AuditEntry
-from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, check_rows, seed_complement_case
+from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, seed_complement_case
 from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
@@ -152,14 +152,30 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     page = await client.get("/", params={"since": "2026-11-01", "until": "2026-11-15"})
     assert page.status_code == 200
     assert "Small-cell rule." in page.text and "subtracting" in page.text
-    assert page.text.count("<td>&lt;5</td>") == 7 * len(COMPLEMENT_HIDDEN)
+    assert "&lt;5" not in page.text
+    assert page.text.count('<td class="hidden"') >= 9 * len(COMPLEMENT_HIDDEN)
     download = await client.get(
         "/export.csv", params={"since": "2026-11-01", "until": "2026-11-15"}
     )
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     assert "attachment" in download.headers["content-disposition"]
-    check_rows(list(csv.DictReader(io.StringIO(download.text))), COMPLEMENT_HIDDEN)
+    lines = download.text.splitlines()
+    assert lines[0].startswith("# ")
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    words = f"hidden (fewer than {K} children)"
+    hidden = {(r["week starting"], r["topic (intent)"]) for r in rows if r["children"] == words}
+    assert hidden == COMPLEMENT_HIDDEN
+    for row in rows:
+        if (row["week starting"], row["topic (intent)"]) in hidden:
+            figures = [
+                v
+                for name, v in row.items()
+                if name not in ("week starting", "topic (intent)", "days of data")
+            ]
+            assert all(v == f"hidden (fewer than {K} children)" for v in figures), row
+        else:
+            assert int(row["children"]) >= K, row
     bad = await client.get("/export.csv", params={"period": "year"})
     assert bad.status_code == 400
 
@@ -193,7 +209,7 @@ async def test_logins_failures_logouts_and_exports_are_audited_without_figures(
     # Which report (the filters a reviewer chose), never its figures.
     assert kind == "csv" and "by=intent" in filters and "period=week" in filters
     names = {pair.partition("=")[0] for pair in filters.split("&")}
-    assert names <= {"period", "by", "since", "until", "locale", "country"}
+    assert names <= {"period", "by", "since", "until", "locale", "country", "intent", "measure"}
 
 
 @pytest.mark.time_sensitive
@@ -216,17 +232,23 @@ def test_line_chart_leaves_gaps_for_hidden_values_and_escapes_names() -> None:
             "Trend",
             ["w1", "w2", "w3", "w4"],
             [Series("<script>", (10.0, None, 12.0, 14.0)), Series("b", (1.0, 2.0, 3.0, 4.0))],
+            y_label="messages",
+            x_label="week",
         )
     )
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert svg.count('class="point"') == 7  # the hidden value has no mark
-    assert svg.count('class="series"') == 2  # "b", and the part of "<script>" after the gap
+    assert svg.count('class="series"') == 4  # 3 segments of "b", 1 of "<script>" after the gap
+    assert svg.count('class="bridge"') == 1  # the gap, dotted
 
 
 def test_bar_chart_shows_hidden_values_as_their_label_only() -> None:
-    svg = str(bar_chart("Helpful", [Bar("privacy", 80.0), Bar("grooming", None, "<5")]))
+    hidden = "hidden (fewer than 5 children)"
+    svg = str(
+        bar_chart("Helpful", [Bar("privacy", 80.0), Bar("grooming", None, hidden)], axis_label="%")
+    )
     assert svg.count('class="bar"') == 1
-    assert "&lt;5" in svg and "80.0%" in svg
+    assert hidden in svg and "80.0%" in svg
 
 
 # -- in a real browser --------------------------------------------------------------------------
@@ -326,21 +348,31 @@ def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
         expect(page).to_have_url(re.compile(r"period=month.*by=country.*locale=en"))
         header = page.locator("#figures thead th").nth(1)
         expect(header).to_have_text("country")
-        groups = set(page.locator("#figures tbody td:nth-child(2)").all_inner_texts())
-        assert "GB" in groups and "RU" not in groups
+        groups = set(page.locator("#figures tbody th:nth-child(2)").all_inner_texts())
+        assert "United Kingdom" in groups and "Russia" not in groups
+        expect(page.locator("#active-filters")).to_contain_text("language: English (en)")
         assert page.locator("#trend svg path.series").count() >= 3
 
         with page.expect_download() as info:
             page.click("#csv")
         path = tmp_path / "download.csv"
         info.value.save_as(path)
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-        assert rows and {r["period"][-2:] for r in rows if r["period"] != "(all)"} == {"01"}
+        assert info.value.suggested_filename.startswith("safebot-stats-month-by-country-")
+        assert "language-en" in info.value.suggested_filename
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# SafeBot statistics by month and country")
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+        assert rows and {len(r["month"]) for r in rows if r["month"] != "all months"} == {7}
+        hidden = f"hidden (fewer than {K} children)"
         for row in rows:
-            if row["users"] == f"<{K}":
-                assert all(v == f"<{K}" for k, v in row.items() if k not in ("period", "group"))
+            if row["children"] == hidden:
+                assert all(
+                    v == hidden
+                    for k, v in row.items()
+                    if k not in ("month", "country", "days of data")
+                )
             else:
-                assert int(row["users"]) >= K, row
+                assert int(row["children"]) >= K, row
         page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
         page.click("button:has-text('Log out')")
@@ -367,5 +399,157 @@ def test_in_the_browser_every_page_but_the_login_leads_to_the_login(
             assert page.url == dashboard_url + "/login", path
             assert page.locator("input[name=password]").count() == 1
             assert page.locator("svg").count() == 0
+    finally:
+        context.close()
+
+
+#: Screenshots of every view, kept for people to look at (CI keeps var/test-artifacts).
+SCREENS = PROJECT_ROOT / "var" / "test-artifacts" / "screens"
+#: Every view of the dashboard a reviewer reaches, by a file-name-safe name.
+VIEWS = {
+    "overview": "/",
+    "monthly-by-country-english": "/?period=month&by=country&locale=en",
+    "privacy-in-the-uk-per-day": "/?intent=privacy&country=GB&measure=per_day",
+    "monthly-report": "/report",
+}
+
+
+def signed_in_context(browser: object, dashboard_url: str, **options: object) -> object:
+    """A browser context logged in as alice."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(**options)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(dashboard_url + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(dashboard_url + "/")
+    page.close()
+    return context
+
+
+def axe_violations(page: object) -> list[dict[str, object]]:
+    """axe-core's serious and critical violations on the page (axe ships in its Python wheel)."""
+    from importlib.resources import files
+
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    script = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(script)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:120] for n in v["nodes"]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.time_sensitive
+def test_every_view_at_two_widths_has_no_serious_accessibility_problem(
+    browser: object, dashboard_url: str
+) -> None:
+    """axe-core on every view at 1280 and 390 px; each view's screenshot is saved."""
+    from playwright.sync_api import Browser, BrowserContext
+
+    assert isinstance(browser, Browser)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    found: dict[str, list[dict[str, object]]] = {}
+    for width, height in ((1280, 900), (390, 844)):
+        anonymous = browser.new_context(
+            viewport={"width": width, "height": height}, bypass_csp=True
+        )
+        try:
+            page = anonymous.new_page()
+            page.goto(dashboard_url + "/login")
+            page.screenshot(path=str(SCREENS / f"login-{width}.png"), full_page=True)
+            found[f"login-{width}"] = axe_violations(page)
+        finally:
+            anonymous.close()
+        context = signed_in_context(
+            browser, dashboard_url, viewport={"width": width, "height": height}, bypass_csp=True
+        )
+        assert isinstance(context, BrowserContext)
+        try:
+            page = context.new_page()
+            for name, path in VIEWS.items():
+                response = page.goto(dashboard_url + path)
+                assert response is not None and response.status == 200, path
+                assert page.url.startswith(dashboard_url + path.split("?")[0]), path
+                page.screenshot(path=str(SCREENS / f"{name}-{width}.png"), full_page=True)
+                found[f"{name}-{width}"] = axe_violations(page)
+                # Nothing wider than the window but the table, which scrolls in its own box.
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 1, (name, width, overflow)
+        finally:
+            context.close()
+    print(f"\nscreenshots: {SCREENS}")
+    assert {view: problems for view, problems in found.items() if problems} == {}
+
+
+@pytest.mark.time_sensitive
+def test_the_keyboard_reaches_the_figures_first_and_focus_is_visible(
+    browser: object, dashboard_url: str
+) -> None:
+    from playwright.sync_api import BrowserContext
+
+    context = signed_in_context(browser, dashboard_url)
+    assert isinstance(context, BrowserContext)
+    try:
+        page = context.new_page()
+        page.goto(dashboard_url + "/")
+        page.keyboard.press("Tab")
+        skip = page.locator("a.skip")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        box = skip.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["y"] >= 0  # shown when focused
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", "")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "content"
+        page.keyboard.press("Tab")  # the first control of the filters
+        assert page.evaluate("document.activeElement.name") == "period"
+    finally:
+        context.close()
+
+
+@pytest.mark.time_sensitive
+def test_the_monthly_report_prints_to_a_pdf(
+    browser: object, dashboard_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import BrowserContext
+
+    context = signed_in_context(browser, dashboard_url)
+    assert isinstance(context, BrowserContext)
+    try:
+        page = context.new_page()
+        page.goto(dashboard_url + "/report")
+        heading = page.locator("#report-heading").inner_text()
+        assert heading.startswith("Monthly report: ")
+        page.emulate_media(media="print")
+        hidden_in_print = page.evaluate(
+            "['header nav', 'header form', 'a.skip'].map("
+            "s => getComputedStyle(document.querySelector(s)).display)"
+        )
+        assert hidden_in_print == ["none", "none", "none"]
+        assert page.locator("#figures").is_visible()
+        assert page.locator("#glossary dl").is_visible()
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) > 20_000
+        # The document title (the month) is in the PDF's metadata, as text or UTF-16.
+        title = page.title()
+        assert title.startswith("Monthly report ")
+        month = title.removeprefix("Monthly report ").split(" · ")[0]
+        assert month.encode() in data or month.encode("utf-16-be").hex().upper().encode() in (
+            data.upper()
+        )
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        (SCREENS / "monthly-report.pdf").write_bytes(data)
     finally:
         context.close()
