@@ -27,6 +27,7 @@ from bot.stats import (
     HEADINGS,
     PERIODS,
     format_csv,
+    perturbation_rule,
     suppression_rule,
 )
 from bot.storage.database import session_factory
@@ -125,7 +126,7 @@ class Dashboard:
             problems=problems,
             overview=overview,
             k=self.data.k,
-            rule=suppression_rule(self.data.k),
+            rule=f"{suppression_rule(self.data.k)} {perturbation_rule(self.data.k)}",
             periods=PERIODS,
             dimensions=DIMENSIONS,
             locales=locales,

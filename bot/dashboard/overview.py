@@ -78,7 +78,8 @@ class Query:
             problems.append("'since' must not be after 'until'.")
             dates["until"] = None
         filters = Filters(dates["since"], dates["until"], codes["locale"], codes["country"])
-        return replace(query, filters=filters), problems
+        # Figures are published for whole weeks or months only: the page shows the range used.
+        return replace(query, filters=filters.snapped(query.period)), problems
 
     def params(self) -> dict[str, str]:
         """The query as GET parameters (for the CSV link)."""
