@@ -20,12 +20,17 @@ true count n                published
 0                           0
 1 to k-1                    0 with probability 1 - n/k, k with probability n/k
 k                           k
-k+1                         k, k+1, k+2 with probabilities 1/4, 1/2, 1/4
-k+2 or more                 n-2 … n+2 with probabilities 0.1, 0.2, 0.4, 0.2, 0.1
+k+1, k+2                    n-1 or n-2 at most (never below k), up to n+3, the
+                            chances of going up scaled down so the mean stays n
+k+3 or more                 n-3 … n+3 with probabilities 0.005, 0.095, 0.2, 0.4,
+                            0.2, 0.095, 0.005
 ==========================  =====================================================
 
 Every row has mean n (no bias), nothing is ever published as 1 to k-1 or below 0, and a count
-of k or more is never off by more than :data:`MAX_NOISE`. Small-cell suppression still hides
+of k or more is never off by more than :data:`MAX_NOISE` (3), and by more than 2 in at most
+1 figure in 100. The rare ±3 is there for differencing: with bounded noise, a shown total
+minus a shown part pins a hidden figure down only when both carry the largest noise in opposite
+directions, which the thin tails make a 1 in 40,000 event per such subtraction. Small-cell suppression still hides
 entries with fewer than k children; noise is added after that decision, to every figure.
 """
 
@@ -39,14 +44,18 @@ from bot.storage.record_keys import KEY_RANGE
 
 #: The noise on counts of k + 2 or more, with its probability (symmetric, so the mean is 0).
 SPREAD: tuple[tuple[int, Fraction], ...] = (
-    (-2, Fraction(1, 10)),
-    (-1, Fraction(2, 10)),
-    (0, Fraction(4, 10)),
-    (1, Fraction(2, 10)),
-    (2, Fraction(1, 10)),
+    (-3, Fraction(5, 1000)),
+    (-2, Fraction(95, 1000)),
+    (-1, Fraction(200, 1000)),
+    (0, Fraction(400, 1000)),
+    (1, Fraction(200, 1000)),
+    (2, Fraction(95, 1000)),
+    (3, Fraction(5, 1000)),
 )
 #: The largest difference between a published count of k or more and the true count.
 MAX_NOISE = max(abs(d) for d, _ in SPREAD)
+#: The difference nine figures in ten stay within (at most 1 in 100 is off by more than 2).
+USUAL_NOISE = 2
 
 Row = tuple[tuple[int, Fraction], ...]
 
@@ -64,11 +73,16 @@ class PTable:
         if true < self.k:  # rounded to 0 or k, keeping the mean
             up = Fraction(true, self.k)
             return ((0, 1 - up), (self.k, up))
-        # Never below k: the noise is cut symmetrically (so still of mean 0) near k.
+        # Never below k: near k the downward noise is cut, and the upward noise scaled down
+        # to keep the mean at 0 (the full upward reach stays, so a published figure never
+        # pins the true one to its smallest possible value).
         reach = min(MAX_NOISE, true - self.k)
-        kept = [(d, p) for d, p in SPREAD if abs(d) <= reach]
-        weight = sum(p for _, p in kept)
-        return tuple((true + d, p / weight) for d, p in kept)
+        down = [(d, p) for d, p in SPREAD if -reach <= d < 0]
+        up = [(d, p) for d, p in SPREAD if d > 0]
+        scale = -sum(d * p for d, p in down) / sum(d * p for d, p in up)
+        kept = down + [(d, p * scale) for d, p in up]
+        stay = 1 - sum(p for _, p in kept)
+        return tuple(sorted((true + d, p) for d, p in [*kept, (0, stay)] if p > 0))
 
     def publish(self, true: int, key_sum: int) -> int:
         """The published value of a true count whose records' keys add up to ``key_sum``."""
@@ -91,6 +105,8 @@ class PTable:
             for n in range(0, published + self.k + MAX_NOISE + 1)
             if any(value == published for value, _ in self.row(n))
         ]
+        if not found:
+            raise ValueError(f"{published} is never published")
         return min(found), max(found)
 
     def error_bound(self, true: int) -> int:

@@ -58,7 +58,7 @@ def perturbation_rule(k: int) -> str:
     """The perturbation in plain words, as shown on every output."""
     return (
         f"Every figure has a small fixed noise added (cell-key method): a count of {k} or more "
-        f"is at most 2 away from the true count, a smaller count is shown as 0 or {k}. The same "
+        f"is at most 3 (in 99 % of figures 2) away from the true count, a smaller count is shown as 0 or {k}. The same "
         f"figure always shows the same value; totals carry their own noise, so parts may not "
         f"add up to them exactly."
     )
