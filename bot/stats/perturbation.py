@@ -71,17 +71,19 @@ class PTable:
         if true <= 0:
             return ((0, Fraction(1)),)
         if true < self.k:  # rounded to 0 or k, keeping the mean
-            up = Fraction(true, self.k)
-            return ((0, 1 - up), (self.k, up))
+            rounded_up = Fraction(true, self.k)
+            return ((0, 1 - rounded_up), (self.k, rounded_up))
         # Never below k: near k the downward noise is cut, and the upward noise scaled down
         # to keep the mean at 0 (the full upward reach stays, so a published figure never
         # pins the true one to its smallest possible value).
         reach = min(MAX_NOISE, true - self.k)
         down = [(d, p) for d, p in SPREAD if -reach <= d < 0]
         up = [(d, p) for d, p in SPREAD if d > 0]
-        scale = -sum(d * p for d, p in down) / sum(d * p for d, p in up)
+        scale = -sum((d * p for d, p in down), Fraction(0)) / sum(
+            (d * p for d, p in up), Fraction(0)
+        )
         kept = down + [(d, p * scale) for d, p in up]
-        stay = 1 - sum(p for _, p in kept)
+        stay = 1 - sum((p for _, p in kept), Fraction(0))
         return tuple(sorted((true + d, p) for d, p in [*kept, (0, stay)] if p > 0))
 
     def publish(self, true: int, key_sum: int) -> int:

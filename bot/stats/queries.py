@@ -115,7 +115,8 @@ def _as_date(value: object) -> dt.date:
 def _figures(values: Sequence[Any]) -> Figures:
     numbers = [int(v or 0) for v in values]
     half = len(numbers) // 2
-    return Figures(*numbers[:half], keys=CellKeys(*numbers[half:]))
+    counts = dict(zip(CellKeys.__dataclass_fields__, numbers[:half], strict=True))
+    return Figures(**counts, keys=CellKeys(*numbers[half:]))
 
 
 @dataclass(frozen=True)
