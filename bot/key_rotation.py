@@ -17,9 +17,21 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from bot.storage.models import PSEUDONYM_LENGTH, Event, ProfileRow
+from bot.storage.record_keys import child_key
 
 _BATCH = 5_000
 
@@ -62,6 +74,7 @@ def rehash_pseudonyms(engine: Engine) -> RotationResult:
         MetaData(),
         Column("old", String(PSEUDONYM_LENGTH), primary_key=True),
         Column("new", String(PSEUDONYM_LENGTH), nullable=False),
+        Column("child_key", Integer, nullable=False),
         prefixes=["TEMPORARY"],
     )
     with engine.begin() as connection:
@@ -69,13 +82,20 @@ def rehash_pseudonyms(engine: Engine) -> RotationResult:
         # Everything happens in one transaction: on any error nothing has changed.
         mapping.create(connection)
         for start in range(0, len(olds), _BATCH):
-            rows = [
-                {"old": old, "new": hmac.new(salt, old.encode(), hashlib.sha256).hexdigest()}
+            news = [
+                hmac.new(salt, old.encode(), hashlib.sha256).hexdigest()
                 for old in olds[start : start + _BATCH]
             ]
+            # The child key follows the new pseudonym: one taken from the old one would link.
+            rows = [
+                {"old": old, "new": new, "child_key": child_key(new)}
+                for old, new in zip(olds[start : start + _BATCH], news, strict=True)
+            ]
             connection.execute(insert(mapping), rows)
-        new = select(mapping.c.new).where(mapping.c.old == Event.pseudonym).scalar_subquery()
-        events = connection.execute(update(Event).values(pseudonym=new)).rowcount
+        mapped = mapping.c.old == Event.pseudonym
+        new = select(mapping.c.new).where(mapped).scalar_subquery()
+        key = select(mapping.c.child_key).where(mapped).scalar_subquery()
+        events = connection.execute(update(Event).values(pseudonym=new, child_key=key)).rowcount
         mapping.drop(connection)
         profiles = connection.execute(delete(ProfileRow)).rowcount
     del salt  # never stored, never logged: the link to the old pseudonyms is gone with it

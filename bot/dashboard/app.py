@@ -22,7 +22,7 @@ from bot.dashboard.labels import DIMENSION_WORDS, MISSING_WORDS, Labels
 from bot.dashboard.overview import MEASURES, DashboardData, Overview, Query, Report
 from bot.dashboard.templates import environment
 from bot.settings import Settings
-from bot.stats import DIMENSIONS, PERIODS, format_rows_csv, suppression_rule
+from bot.stats import DIMENSIONS, PERIODS, format_rows_csv, perturbation_rule, suppression_rule
 from bot.storage.database import session_factory
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,9 @@ class Dashboard:
             "overview": overview,
             "k": self.data.k,
             "hidden_words": hidden_words(self.data.k),
-            "rule": suppression_rule(self.data.k).replace(f"<{self.data.k}", "hidden"),
+            "rule": suppression_rule(self.data.k).replace(f"<{self.data.k}", "hidden")
+            + " "
+            + perturbation_rule(self.data.k),
             "columns": COLUMNS,
             "headings": headings(query.period, query.by),
             "glossary": GLOSSARY,
@@ -263,8 +265,12 @@ def create_app(
     *,
     cache_seconds: float = 60.0,
     clock: Clock = system_clock,
+    perturb: bool = True,
 ) -> Starlette:
-    """The dashboard on an (already migrated) database engine."""
+    """The dashboard on an (already migrated) database engine.
+
+    ``perturb=False`` shows true figures without the cell-key noise: for tests of exact figures.
+    """
     auth = Auth(session_factory(engine), Policy.from_settings(settings))
     data = DashboardData(
         engine,
@@ -272,6 +278,7 @@ def create_app(
         labels=Labels.from_content(settings.content_dir),
         cache_seconds=cache_seconds,
         clock=clock,
+        perturb=perturb,
     )
     dashboard = Dashboard(data, auth)
     routes = [

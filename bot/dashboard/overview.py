@@ -99,7 +99,8 @@ class Query:
         filters = Filters(
             dates["since"], dates["until"], codes["locale"], codes["country"], codes["intent"]
         )
-        return replace(query, filters=filters), problems
+        # Figures are published for whole weeks or months only: the page shows the range used.
+        return replace(query, filters=filters.snapped(query.period)), problems
 
     def params(self) -> dict[str, str]:
         """The query as GET parameters (for the CSV link)."""
@@ -364,9 +365,12 @@ class DashboardData:
         labels: Labels | None = None,
         cache_seconds: float = 60.0,
         clock: Clock = system_clock,
+        perturb: bool = True,
     ) -> None:
         self._engine = engine
         self.k = k
+        #: The cell-key noise on every published figure; off only in tests of exact figures.
+        self.perturb = perturb
         self.labels = labels or Labels()
         self.clock = clock
         self._cache_seconds = cache_seconds
@@ -415,6 +419,7 @@ class DashboardData:
                 period_totals=results["periods"],
                 group_totals=results[f"groups:{by}"],
                 total=total,
+                perturb=self.perturb,
             )
             for by in {"intent", query.by}
         }
@@ -423,8 +428,8 @@ class DashboardData:
             k=k,
             table=tables[query.by],
             intents=tables["intent"],
-            countries=group_entries(results["groups:country"], total, k),
-            locales=group_entries(results["groups:locale"], total, k),
+            countries=group_entries(results["groups:country"], total, k, perturb=self.perturb),
+            locales=group_entries(results["groups:locale"], total, k, perturb=self.perturb),
             labels=self.labels,
             span=results["span"],
             today=self.clock().date(),

@@ -1,7 +1,7 @@
 """Reviewers' statistics: computed in SQL, small cells suppressed, rendered as table, CSV or JSON.
 
-``table`` holds the shapes, ``queries`` the SQL, ``suppression`` the privacy rule and
-``formats`` the outputs.
+``table`` holds the shapes, ``queries`` the SQL, ``suppression`` the small-cell rule,
+``perturbation`` the cell-key noise and ``formats`` the outputs.
 """
 
 from bot.stats.coverage import (
@@ -20,6 +20,7 @@ from bot.stats.formats import (
     format_rows_csv,
     format_table,
 )
+from bot.stats.perturbation import MAX_NOISE, PTable, perturb
 from bot.stats.queries import (
     Totals,
     query_cells,
@@ -28,6 +29,7 @@ from bot.stats.queries import (
     query_period_totals,
     query_totals,
     run_parallel,
+    snapping_notes,
     stats_table,
 )
 from bot.stats.suppression import build_table, group_entries, suppress, suppress_margin
@@ -39,10 +41,12 @@ from bot.stats.table import (
     FORMATS,
     MISSING,
     PERIODS,
+    CellKeys,
     Entry,
     Figures,
     Filters,
     StatsTable,
+    perturbation_rule,
     suppression_rule,
 )
 
@@ -54,13 +58,16 @@ __all__ = [
     "FORMATS",
     "FORMATTERS",
     "HEADINGS",
+    "MAX_NOISE",
     "MISSING",
     "PERIODS",
+    "CellKeys",
     "Coverage",
     "DataSpan",
     "Entry",
     "Figures",
     "Filters",
+    "PTable",
     "StatsTable",
     "Totals",
     "build_table",
@@ -71,6 +78,8 @@ __all__ = [
     "format_table",
     "group_entries",
     "period_end",
+    "perturb",
+    "perturbation_rule",
     "previous_start",
     "query_cells",
     "query_data_span",
@@ -79,6 +88,7 @@ __all__ = [
     "query_period_totals",
     "query_totals",
     "run_parallel",
+    "snapping_notes",
     "stats_table",
     "suppress",
     "suppress_margin",

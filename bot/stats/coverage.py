@@ -7,13 +7,12 @@ Figures per day of data are comparable.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from bot.stats.table import PERIODS, Filters
+from bot.stats.table import Filters, period_end
 from bot.storage.models import Event
 
 
@@ -45,15 +44,6 @@ def _day(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
-
-
-def period_end(start: dt.date, period: str) -> dt.date:
-    """The last day of the week (Sunday) or month that begins on ``start``."""
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {', '.join(PERIODS)}")
-    if period == "week":
-        return start + dt.timedelta(days=6)
-    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
 def previous_start(start: dt.date, period: str) -> dt.date:

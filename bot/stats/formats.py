@@ -8,7 +8,14 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.stats.table import COLUMN_HELP, COLUMNS, Filters, StatsTable, suppression_rule
+from bot.stats.table import (
+    COLUMN_HELP,
+    COLUMNS,
+    Filters,
+    StatsTable,
+    perturbation_rule,
+    suppression_rule,
+)
 
 HEADINGS = {
     "period": "period",
@@ -59,6 +66,9 @@ def format_table(table: StatsTable) -> str:
     ]
     out += [render(line) if line else "" for line in lines]
     out += ["", suppression_rule(table.k)]
+    if table.perturbed:
+        out.append(perturbation_rule(table.k))
+    out += list(table.notes)
     return "\n".join(out)
 
 
@@ -130,6 +140,8 @@ def format_json(table: StatsTable) -> str:
         "intent": table.filters.intent,
         "min_cell_users": table.k,
         "suppression": suppression_rule(table.k),
+        "perturbation": perturbation_rule(table.k) if table.perturbed else None,
+        "notes": list(table.notes),
         "columns": COLUMN_HELP,
         "rows": table.rows(),
     }

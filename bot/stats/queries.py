@@ -23,7 +23,15 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.stats.suppression import build_table
-from bot.stats.table import DIMENSIONS, MISSING, PERIODS, Figures, Filters, StatsTable
+from bot.stats.table import (
+    DIMENSIONS,
+    MISSING,
+    PERIODS,
+    CellKeys,
+    Figures,
+    Filters,
+    StatsTable,
+)
 from bot.storage.models import Event
 
 
@@ -46,25 +54,37 @@ def _group_column(by: str) -> ColumnElement[Any]:
 
 
 def _aggregates(dialect: str) -> list[ColumnElement[Any]]:
+    """The counts of :class:`Figures`, then the sums of their keys in the same order."""
     # Byte order is enough to tell pseudonyms apart, and much quicker to sort than a locale's.
     pseudonym = Event.pseudonym.collate("C") if dialect == "postgresql" else Event.pseudonym
 
     def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+    def keys_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((condition, Event.record_key), else_=0)), 0)
+
     message = Event.kind != "feedback"
     answered = Event.helpful.is_not(None)
+    conditions = [
+        message,
+        and_(message, Event.escalation != "none"),
+        and_(message, Event.crisis_net.is_(True)),
+        Event.kind == "text",
+        and_(Event.kind == "text", Event.clarified.is_(True)),
+        Event.engine == "spacy-fallback",
+        answered,
+        Event.helpful.is_(True),
+    ]
+    # A child's key once per child (their events all carry the same one): two children with
+    # the same key would count once, which changes the noise but keeps it fixed per set.
     return [
         func.count(distinct(pseudonym)),
-        count_if(message),
-        count_if(and_(message, Event.escalation != "none")),
-        count_if(and_(message, Event.crisis_net.is_(True))),
-        count_if(Event.kind == "text"),
-        count_if(and_(Event.kind == "text", Event.clarified.is_(True))),
-        count_if(Event.engine == "spacy-fallback"),
-        count_if(answered),
-        count_if(Event.helpful.is_(True)),
+        *(count_if(condition) for condition in conditions),
         func.count(distinct(case((answered, pseudonym)))),
+        func.coalesce(func.sum(distinct(Event.child_key)), 0),
+        *(keys_if(condition) for condition in conditions),
+        func.coalesce(func.sum(distinct(case((answered, Event.child_key)))), 0),
     ]
 
 
@@ -95,7 +115,10 @@ def _as_date(value: object) -> dt.date:
 
 
 def _figures(values: Sequence[Any]) -> Figures:
-    return Figures(*(int(v or 0) for v in values))
+    numbers = [int(v or 0) for v in values]
+    half = len(numbers) // 2
+    counts = dict(zip(CellKeys.__dataclass_fields__, numbers[:half], strict=True))
+    return Figures(**counts, keys=CellKeys(*numbers[half:]))
 
 
 @dataclass(frozen=True)
@@ -176,9 +199,16 @@ def stats_table(
     k: int = 5,
     totals: Totals | None = None,
     group_totals: Mapping[str, Figures] | None = None,
+    perturb: bool = True,
 ) -> StatsTable:
-    """Query and suppress one table. ``totals``/``group_totals`` reuse earlier query results."""
-    chosen = filters = filters or Filters()
+    """Query, suppress and perturb one table over whole periods.
+
+    The range is widened to whole weeks or months (the table says so in a note).
+    ``totals``/``group_totals`` reuse earlier query results; ``perturb=False`` shows the true
+    figures, for tests only.
+    """
+    asked = filters or Filters()
+    chosen = filters = asked.snapped(period)
     stale = totals is None or totals.period != period or totals.filters != filters
     calls: dict[str, Callable[[], Any]] = {"cells": lambda: query_cells(engine, period, by, chosen)}
     if stale:
@@ -201,4 +231,21 @@ def stats_table(
         period_totals=totals.by_period,
         group_totals=group_totals,
         total=totals.total,
+        notes=snapping_notes(asked, filters, period),
+        perturb=perturb,
+    )
+
+
+def snapping_notes(asked: Filters, shown: Filters, period: str) -> tuple[str, ...]:
+    """A note saying which range is shown, when it is wider than the one asked for."""
+    if asked == shown:
+        return ()
+
+    def day(value: dt.date | None, otherwise: str) -> str:
+        return value.isoformat() if value else otherwise
+
+    return (
+        f"Asked for {day(asked.since, 'the start')} to {day(asked.until, 'today')}; shown: "
+        f"whole {period}s from {day(shown.since, 'the start')} to "
+        f"{day(shown.until, 'today')}.",
     )

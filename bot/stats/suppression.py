@@ -13,8 +13,11 @@ import datetime as dt
 import logging
 from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
+from bot.stats.perturbation import PTable
+from bot.stats.perturbation import perturb as perturb_figures
 from bot.stats.table import ALL, Entry, Figures, Filters, StatsTable
 
 logger = logging.getLogger(__name__)
@@ -208,11 +211,26 @@ def _helpfulness_shown(figures: Figures, hidden: bool, k: int) -> bool:
     return not hidden and (figures.feedback_users == 0 or figures.feedback_users >= k)
 
 
-def group_entries(group_totals: Mapping[str, Figures], total: Figures, k: int) -> dict[str, Entry]:
+def _published(figures: Figures, k: int, perturb: bool) -> Figures:
+    """The figures as shown: perturbed (see ``bot.stats.perturbation``), or true in tests."""
+    return perturb_figures(figures, PTable(k)) if perturb else replace(figures, keys=None)
+
+
+def _entry(
+    period: dt.date | None, group: str | None, figures: Figures, hidden: bool, k: int, perturb: bool
+) -> Entry:
+    """An entry: hidden or not by its true figures, showing its published ones."""
+    shown = _helpfulness_shown(figures, hidden, k)
+    return Entry(period, group, _published(figures, k, perturb), hidden, shown)
+
+
+def group_entries(
+    group_totals: Mapping[str, Figures], total: Figures, k: int, *, perturb: bool = True
+) -> dict[str, Entry]:
     """Totals per group over the whole range, suppressed as in every table's last rows."""
     hidden = set(group_totals) if total.users < k else suppress_margin(group_totals, total, k)
     return {
-        group: Entry(None, group, f, group in hidden, _helpfulness_shown(f, group in hidden, k))
+        group: _entry(None, group, f, group in hidden, k, perturb)
         for group, f in sorted(group_totals.items())
     }
 
@@ -227,14 +245,20 @@ def build_table(
     period_totals: Mapping[dt.date, Figures],
     group_totals: Mapping[str, Figures],
     total: Figures,
+    notes: tuple[str, ...] = (),
+    perturb: bool = True,
 ) -> StatsTable:
-    """Apply small-cell suppression to queried figures."""
+    """Apply small-cell suppression to queried figures, then the cell-key noise.
+
+    Which entries are hidden depends on the true figures; every entry, totals included, is
+    then perturbed by its own cell key (a total is never the sum of perturbed parts).
+    """
     hidden_cells, rows_hidden, cols_hidden, total_hidden = suppress(
         cells, period_totals, group_totals, total, k
     )
 
     def entry(period_: dt.date | None, group: str | None, figures: Figures, hidden: bool) -> Entry:
-        return Entry(period_, group, figures, hidden, _helpfulness_shown(figures, hidden, k))
+        return _entry(period_, group, figures, hidden, k, perturb)
 
     return StatsTable(
         period=period,
@@ -247,4 +271,6 @@ def build_table(
         period_totals={p: entry(p, None, f, p in rows_hidden) for p, f in period_totals.items()},
         group_totals={g: entry(None, g, f, g in cols_hidden) for g, f in group_totals.items()},
         total=entry(None, None, total, total_hidden),
+        notes=notes,
+        perturbed=perturb,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 PERIODS: tuple[str, ...] = ("week", "month")
@@ -54,6 +54,16 @@ def suppression_rule(k: int) -> str:
     )
 
 
+def perturbation_rule(k: int) -> str:
+    """The perturbation in plain words, as shown on every output."""
+    return (
+        f"Every figure has a small fixed noise added (cell-key method): a count of {k} or more "
+        f"is at most 3 (in 99 % of figures 2) away from the true count, a smaller count is shown as 0 or {k}. The same "
+        f"figure always shows the same value; totals carry their own noise, so parts may not "
+        f"add up to them exactly."
+    )
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which events count: a date range (``until`` included), a locale, a country, an intent."""
@@ -64,10 +74,44 @@ class Filters:
     country: str | None = None
     intent: str | None = None
 
+    def snapped(self, period: str) -> Filters:
+        """The range widened to whole periods: from a Monday to a Sunday, or whole months.
+
+        Published figures always cover whole weeks or months, so no two ranges differ by a
+        few days (whose figures would otherwise follow by subtraction, noise aside).
+        """
+        if period not in PERIODS:
+            raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+        since, until = self.since, self.until
+        if since is not None:
+            since = period_start(since, period)
+        if until is not None:
+            until = period_end(until, period)
+        return replace(self, since=since, until=until)
+
+
+def period_start(day: dt.date, period: str) -> dt.date:
+    """The first day of the week (Monday) or month holding ``day``."""
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def period_end(day: dt.date, period: str) -> dt.date:
+    """The last day of the week (Sunday) or month holding ``day``."""
+    if period == "week":
+        return day + dt.timedelta(days=6 - day.weekday())
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
 
 @dataclass(frozen=True)
-class Figures:
-    """The raw aggregates of one entry, as the database returns them."""
+class CellKeys:
+    """For each count of :class:`Figures`, the sum of the keys of what it counts.
+
+    Record keys for counts of events, child keys (once per child) for counts of children; they
+    pick each count's noise (``bot.stats.perturbation``).
+    """
 
     users: int = 0
     messages: int = 0
@@ -79,6 +123,24 @@ class Figures:
     feedback: int = 0
     helpful: int = 0
     feedback_users: int = 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The aggregates of one entry: true (with their key sums) or as published (without)."""
+
+    users: int = 0
+    messages: int = 0
+    escalations: int = 0
+    crisis_net: int = 0
+    text_messages: int = 0
+    clarified: int = 0
+    fallbacks: int = 0
+    feedback: int = 0
+    helpful: int = 0
+    feedback_users: int = 0
+    #: The key sums of the true figures; ``None`` once published.
+    keys: CellKeys | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -120,7 +182,8 @@ class Entry:
 
 
 def _rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    # Perturbed independently, a part can come out larger than its whole: at most 100 %.
+    return round(100.0 * min(part, whole) / whole, 1) if whole > 0 else None
 
 
 @dataclass(frozen=True)
@@ -138,6 +201,8 @@ class StatsTable:
     group_totals: Mapping[str, Entry]
     total: Entry
     notes: tuple[str, ...] = field(default=())
+    #: Whether the figures carry cell-key noise (always, except in tests of the exact figures).
+    perturbed: bool = True
 
     def entries(self) -> list[Entry]:
         """Every entry in reading order: each period's cells then its total; then the range."""

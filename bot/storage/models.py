@@ -15,7 +15,10 @@ from sqlalchemy import (
     String,
     text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.record_keys import child_key, new_record_key
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -32,6 +35,11 @@ class Base(DeclarativeBase):
     """The one declarative base of the product."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def _child_key_default(context: DefaultExecutionContext) -> int:
+    """The child key of the row being inserted, from its pseudonym."""
+    return child_key(str(context.get_current_parameters()["pseudonym"]))
 
 
 class Event(Base):
@@ -54,6 +62,10 @@ class Event(Base):
     engine: Mapped[str | None] = mapped_column(String(16))
     #: The child's answer to "did this help?" (a feedback event), else None.
     helpful: Mapped[bool | None] = mapped_column(Boolean)
+    #: Random, fixed at write time: picks the noise of every statistic counting this event.
+    record_key: Mapped[int] = mapped_column(Integer, nullable=False, default=new_record_key)
+    #: The same for all of one child's events: picks the noise of distinct-children counts.
+    child_key: Mapped[int] = mapped_column(Integer, nullable=False, default=_child_key_default)
 
     __table_args__ = (
         Index("ix_events_hour", "hour"),

@@ -75,13 +75,16 @@ def test_stats_suppresses_small_counts(tmp_path: Path) -> None:
     env = {"SAFEBOT_DATA_DIR": str(tmp_path)}
     table = safebot("stats", "--since", "2026-11-01", "--until", "2026-11-15", env=env)
     assert table.returncode == 0, table.stderr
-    assert "Statistics by week and intent (from 2026-11-01 to 2026-11-15)" in table.stdout
+    # Whole weeks only: the Sunday asked for widens to its week, and the table says so.
+    assert "Statistics by week and intent (from 2026-10-26 to 2026-11-15)" in table.stdout
+    assert "shown: whole weeks from 2026-10-26 to 2026-11-15" in table.stdout
     check_rows(parse_table(table.stdout), COMPLEMENT_HIDDEN)
     as_csv = safebot("stats", "--format", "csv", env=env)
     check_rows(list(csv.DictReader(io.StringIO(as_csv.stdout))), COMPLEMENT_HIDDEN)
     as_json = safebot("stats", "--format", "json", "--by", "intent", env=env)
     document = json.loads(as_json.stdout)
     assert document["min_cell_users"] == 5 and "subtract" in document["suppression"]
+    assert "at most 2 away" in document["perturbation"]
     check_rows(document["rows"], COMPLEMENT_HIDDEN)
     by_month = safebot("stats", "--period", "month", "--by", "country", env=env)
     assert by_month.returncode == 0 and "2026-11-01  GB" in by_month.stdout

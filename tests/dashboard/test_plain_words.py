@@ -40,7 +40,13 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 async def client(engine: Engine, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(data_dir=tmp_path), engine, cache_seconds=0, clock=fixed_clock(TODAY))
+    app = create_app(
+        Settings(data_dir=tmp_path),
+        engine,
+        cache_seconds=0,
+        clock=fixed_clock(TODAY),
+        perturb=False,
+    )
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.post("/login", data={"username": "alice", "password": PASSWORD})

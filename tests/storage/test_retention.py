@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.stats import stats_table
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import Event, ProfileRow
+from bot.storage.record_keys import child_key
 from bot.storage.retention import purge
 from tests.conftest import TEST_KEY
 from tests.stats.test_stats import event
@@ -152,7 +153,7 @@ def test_rotation_unlinks_old_records_and_keeps_distinct_counts(database: Engine
     with database.begin() as connection:
         connection.execute(insert(Event), rows)
         connection.execute(insert(ProfileRow), [profile(pseudonym(u), week) for u in range(12)])
-    before = stats_table(database, k=5)
+    before = stats_table(database, k=5, perturb=False)
 
     result = rehash_pseudonyms(database)
 
@@ -163,7 +164,12 @@ def test_rotation_unlinks_old_records_and_keeps_distinct_counts(database: Engine
     assert after_pseudonyms.isdisjoint(old)
     assert len(after_pseudonyms) == 12 and all(len(p) == 64 for p in after_pseudonyms)
     assert counts(database)[1] == 0
-    after = stats_table(database, k=5)
+    # The child keys follow the new pseudonyms: none taken from the old ones is left.
+    with database.connect() as connection:
+        keys = {p: key for p, key in connection.execute(select(Event.pseudonym, Event.child_key))}
+    assert keys == {new: child_key(new) for new in after_pseudonyms}
+    assert set(keys.values()).isdisjoint({child_key(p) for p in old})
+    after = stats_table(database, k=5, perturb=False)
     assert after.rows() == before.rows()
     assert after.total.figures.users == 12
     # A second rotation gives other values again: the salt is new each time.

@@ -18,6 +18,7 @@ from bot.storage.database import downgrade, make_engine, session_factory, upgrad
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.models import Event
 from bot.storage.profiles import ProfileStore, StorageUnavailable
+from bot.storage.record_keys import KEY_RANGE, child_key
 from bot.storage.records import EventRecord, Profile
 from tests.conftest import TEST_KEY, make_settings
 
@@ -36,6 +37,37 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]
     yield engine
     downgrade_all(engine)
     engine.dispose()
+
+
+def test_the_record_keys_migration_gives_existing_events_keys(database: Engine) -> None:
+    upgrade(database, "0006")
+    rows = [
+        {
+            "hour": dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC),
+            "pseudonym": pseudonym,
+            "kind": "text",
+            "locale": "en",
+            "escalation": "none",
+            "crisis_net": False,
+            "clarified": False,
+        }
+        for pseudonym in ["c" * 64] * 30 + ["d" * 64] * 30
+    ]
+    columns = ", ".join(rows[0])
+    values = ", ".join(f":{name}" for name in rows[0])
+    with database.begin() as connection:
+        connection.execute(text(f"INSERT INTO events ({columns}) VALUES ({values})"), rows)
+    upgrade(database)
+    with database.connect() as connection:
+        keys = connection.execute(text("SELECT pseudonym, record_key, child_key FROM events"))
+        found = keys.all()
+    assert len(found) == 60
+    assert all(0 <= record_key < KEY_RANGE for _, record_key, _ in found)
+    assert len({record_key for _, record_key, _ in found}) > 50  # random, not one value
+    assert {p: key for p, _, key in found} == {p: child_key(p) for p in ("c" * 64, "d" * 64)}
+    downgrade(database, "0006")
+    assert "record_key" not in {c["name"] for c in inspect(database).get_columns("events")}
+    upgrade(database)
 
 
 def downgrade_all(engine: Engine) -> None:
@@ -137,7 +169,13 @@ async def test_event_log_writes_hour_buckets_without_text(database: Engine) -> N
     assert len(rows) == 8
     hour = rows[0].hour
     assert (hour.minute, hour.second, hour.microsecond) == (0, 0, 0)
-    table = stats_table(database, period="week", by="intent")
+    # Every event has its own random record key; one child's events share a child key.
+    assert len({row.record_key for row in rows}) == 8
+    assert {row.pseudonym: row.child_key for row in rows} == {
+        "a" * 64: child_key("a" * 64),
+        "b" * 64: child_key("b" * 64),
+    }
+    table = stats_table(database, period="week", by="intent", perturb=False)
     assert {g: e.figures.messages for g, e in table.group_totals.items()} == {
         "grooming": 7,
         "privacy": 1,
