@@ -84,7 +84,7 @@ def test_stats_suppresses_small_counts(tmp_path: Path) -> None:
     as_json = safebot("stats", "--format", "json", "--by", "intent", env=env)
     document = json.loads(as_json.stdout)
     assert document["min_cell_users"] == 5 and "subtract" in document["suppression"]
-    assert "at most 2 away" in document["perturbation"]
+    assert "at most 3" in document["perturbation"]
     check_rows(document["rows"], COMPLEMENT_HIDDEN)
     by_month = safebot("stats", "--period", "month", "--by", "country", env=env)
     assert by_month.returncode == 0 and "2026-11-01  GB" in by_month.stdout
