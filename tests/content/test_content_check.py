@@ -574,3 +574,12 @@ def test_an_unreadable_shared_file_gives_one_error(editable: Path) -> None:
     path.write_text("routes: [oops\n", encoding="utf-8")
     found = messages(editable)
     assert len(found) == 1 and found[0].startswith("ERROR content/reporting.yml, line 2:"), found
+
+
+def test_the_unreviewed_answers_setting_is_checked(editable: Path) -> None:
+    path = editable / "policy.yml"
+    replace(path, "unreviewed_answers: refuse_publish", "unreviewed_answers: sometimes")
+    assert messages(editable) == [
+        f"ERROR content/policy.yml, line {line_of(path, 'unreviewed_answers:')}: "
+        "unreviewed_answers must be refuse_publish or keep_last_reviewed, not 'sometimes'"
+    ]
