@@ -1,4 +1,4 @@
-"""``safebot content check|preview``: the curated content as editors see it."""
+"""``safebot content check|preview|review``: the curated content as editors see it."""
 
 from __future__ import annotations
 
@@ -72,6 +72,49 @@ def preview(
     return 0
 
 
+def review(
+    settings: Settings,
+    answer_id: str,
+    *,
+    locale: str,
+    by: str,
+    directory: Path | None = None,
+) -> int:
+    """Record that you reviewed an answer's current text (today, with its fingerprint)."""
+    from bot.clock import system_clock
+    from bot.content.reviewing import ReviewError, add_review
+
+    try:
+        result = add_review(
+            directory or settings.content_dir,
+            locale,
+            answer_id,
+            by=by,
+            on=system_clock().date(),
+        )
+    except ReviewError as error:
+        raise CliError(f"No review added: {error}") from None
+    if result.added:
+        print(
+            f"Review added at {result.where}: {by.strip()} reviewed the current text of "
+            f"'{answer_id}' ({locale}), fingerprint {result.fingerprint}."
+        )
+    else:
+        print(
+            f"{by.strip()} has already reviewed this text of '{answer_id}' ({locale}) "
+            f"({result.where}); nothing added."
+        )
+    have = len(result.reviewers)
+    if have >= result.needed:
+        print(f"'{answer_id}' has the {result.needed} review(s) it needs: it can be published.")
+    else:
+        print(
+            f"'{answer_id}' has {have} of the {result.needed} different reviewers it needs; "
+            "ask another reviewer to read it and run this command too."
+        )
+    return 0
+
+
 def _directory(args: argparse.Namespace) -> Path | None:
     return Path(args.directory) if args.directory else None
 
@@ -90,8 +133,18 @@ def _preview(args: argparse.Namespace) -> int:
     )
 
 
+def _review(args: argparse.Namespace) -> int:
+    return review(
+        load_settings(),
+        args.answer,
+        locale=args.locale,
+        by=args.by,
+        directory=_directory(args),
+    )
+
+
 def register(sub: Any) -> None:
-    """Add ``content check`` and ``content preview`` to ``safebot``'s sub-commands."""
+    """Add ``content check``, ``preview`` and ``review`` to ``safebot``'s sub-commands."""
     content = sub.add_parser("content", help="work with the curated content")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     parser = content_sub.add_parser("check", help=check.__doc__)
@@ -103,3 +156,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--country", default=None, help="two-letter code, e.g. GB")
     parser.add_argument("--dir", dest="directory", default=None, help="a working copy of content/")
     parser.set_defaults(func=_preview)
+    parser = content_sub.add_parser("review", help=review.__doc__)
+    parser.add_argument("answer", help="the answer's name (its file name), e.g. grooming")
+    parser.add_argument("--locale", required=True, help="the language folder, e.g. en")
+    parser.add_argument(
+        "--by", required=True, help='who reviewed it, e.g. "Ana (child protection)"'
+    )
+    parser.add_argument("--dir", dest="directory", default=None, help="a working copy of content/")
+    parser.set_defaults(func=_review)

@@ -107,12 +107,21 @@ def load_answer(c: Collector, path: Path) -> Answer | None:
             c.error(
                 path,
                 data.line_of("reviews"),
-                "each review needs 'by: <name>' and 'on: <date as YYYY-MM-DD>'",
+                "each review needs 'by: <name>', 'on: <date as YYYY-MM-DD>' and 'fingerprint'; "
+                "add reviews with  safebot content review",
             )
             continue
         by = c.text(path, item, "by")
+        mark = item.get("fingerprint", "")
+        if not isinstance(mark, str):
+            c.error(
+                path,
+                item.line_of("fingerprint"),
+                'write the fingerprint in double quotes, as  fingerprint: "..."',
+            )
+            mark = ""
         if by:
-            reviews.append(Review(by, reviewed_on))
+            reviews.append(Review(by, reviewed_on, mark.strip(), item.line))
     return Answer(
         id=answer_id,
         title=title,
@@ -123,6 +132,7 @@ def load_answer(c: Collector, path: Path) -> Answer | None:
         buttons=tuple(buttons),
         where=c.where(path, data.line),
         text_line=data.line_of("text"),
+        text_lines=data.block_lines("text"),
         reviews=tuple(reviews),
         written_on=data.get("written_on") if isinstance(data.get("written_on"), dt.date) else None,
     )

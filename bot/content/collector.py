@@ -30,6 +30,13 @@ class Collector:
         self.root = root
         self.problems: list[Problem] = []
         self.policy = Policy()
+        #: Files that could not be read (already reported): what they hold is unknown, so
+        #: nothing else is reported as missing from them.
+        self.unreadable: set[Path] = set()
+
+    def unread(self, name: str) -> bool:
+        """Whether the content file ``name`` (like "reporting.yml") could not be read."""
+        return self.root / name in self.unreadable
 
     def where(self, path: Path, line: int) -> Where:
         """A place in a file, shown relative to the content folder."""
@@ -55,12 +62,15 @@ class Collector:
         try:
             data = load_yaml(path)
         except YamlProblem as problem:
+            self.unreadable.add(path)
             self.error(path, problem.line, str(problem))
             return None
         except UnicodeDecodeError:
+            self.unreadable.add(path)
             self.error(path, 1, "the file is not saved as UTF-8 text; save it again as UTF-8")
             return None
         if not isinstance(data, LineDict):
+            self.unreadable.add(path)
             self.error(path, 1, f"{what} must be a list of 'name: value' lines")
             return None
         self._duplicates(path, data)

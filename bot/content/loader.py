@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clock import system_clock
@@ -44,13 +45,26 @@ def _locale_dirs(c: Collector) -> Iterable[Path]:
             )
 
 
-def load_content(
-    root: Path, *, today: dt.date | None = None
-) -> tuple[Content | None, list[Problem]]:
-    """Load all content; returns it (or None when there are errors) and every problem found."""
+@dataclass(frozen=True)
+class Draft:
+    """Content as the files are now, before the publishing gate decides what children get.
+
+    ``content`` is built when the only errors are missing reviews, and then still holds the
+    unreviewed answers: only ``load_content`` (which refuses them) or the publishing gate
+    (``bot.content.publishing``) may turn it into served content.
+    """
+
+    content: Content | None
+    problems: list[Problem]
+    #: (locale, answer id) of every answer whose current text lacks the reviews it needs.
+    unreviewed: frozenset[tuple[str, str]] = frozenset()
+
+
+def load_draft(root: Path, *, today: dt.date | None = None) -> Draft:
+    """Load and check all content, keeping unreviewed answers apart from other errors."""
     c = Collector(root)
     if not root.is_dir():
-        return None, [Problem(None, f"the content folder {root} does not exist")]
+        return Draft(None, [Problem(None, f"the content folder {root} does not exist")])
     c.policy = load_policy(c)
     countries = load_countries(c)
     routes = load_routes(c, countries)
@@ -63,19 +77,28 @@ def load_content(
     today = system_clock().date() if today is None else today
     roles = load_roles(c)
     check_role_answers(c, roles, locales)
+    review_problems: list[Problem] = []
+    unreviewed: set[tuple[str, str]] = set()
     for lc in locales.values():
         c.problems += rules.readability(c.policy, lc)
         c.problems += rules.blame(c.policy, lc)
         c.problems += rules.safe_messaging(c.policy, lc)
-        c.problems += rules.reviews(c.policy, lc, today)
+        found = rules.reviews(c.policy, lc, today)
+        review_problems += found
+        c.problems += found
+        unreviewed |= {
+            (lc.locale, answer_id) for answer_id in rules.unreviewed(c.policy, lc, today)
+        }
     c.problems += rules.helplines(c.policy, countries, today)
     if not locales:
         c.problems.append(
             Problem(None, f"no language folder (like {root / 'en'}) with a ui.yml was found")
         )
-    errors = [p for p in c.problems if p.severity == "error"]
-    if errors:
-        return None, c.problems
+    other_errors = [
+        p for p in c.problems if p.severity == "error" and not any(p is r for r in review_problems)
+    ]
+    if other_errors:
+        return Draft(None, c.problems, frozenset(unreviewed))
     content = Content(
         locales=locales,
         countries=countries,
@@ -86,4 +109,14 @@ def load_content(
         policy=c.policy,
         roles=roles,
     )
-    return content, c.problems
+    return Draft(content, c.problems, frozenset(unreviewed))
+
+
+def load_content(
+    root: Path, *, today: dt.date | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Load all content; returns it (or None when there are errors) and every problem found."""
+    draft = load_draft(root, today=today)
+    if any(p.severity == "error" for p in draft.problems):
+        return None, draft.problems
+    return draft.content, draft.problems

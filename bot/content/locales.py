@@ -59,7 +59,7 @@ def load_locale(
             )
             raw_choices = []
         for code in raw_choices:
-            if code not in countries:
+            if code not in countries and not c.unread("helplines.yml"):
                 c.error(
                     ui_path,
                     ui_data.line_of("country_choices"),
@@ -94,7 +94,7 @@ def load_locale(
         labels = {str(k): str(v).strip() for k, v in table.items()}
         for key, value in labels.items():
             check_html(c, routes_path, table.line_of(key), f"route '{key}'", value)
-            if key not in routes:
+            if key not in routes and not c.unread("reporting.yml"):
                 c.error(routes_path, table.line_of(key), f"'{key}' is not a route in reporting.yml")
         for route_id in routes:
             if route_id not in labels:
@@ -116,9 +116,17 @@ def load_locale(
                     f"'{locale}' has no answer for '{needed}': create {answers_dir / (needed + '.yml')}",
                 )
             )
-    c.problems += rules.cross_references(answers, routes, crc)
+    unreadable = frozenset(p.stem for p in c.unreadable if p.parent == answers_dir)
+    c.problems += rules.cross_references(
+        answers,
+        routes,
+        crc,
+        unreadable_answers=unreadable,
+        routes_known=not c.unread("reporting.yml"),
+        crc_known=not c.unread("crc.yml"),
+    )
     for topic in topics:
-        if topic not in answers:
+        if topic not in answers and topic not in unreadable:
             c.error(
                 ui_path,
                 ui_data.line_of("topics") if ui_data else 1,

@@ -159,10 +159,12 @@ class AnswerButton:
 
 @dataclass(frozen=True)
 class Review:
-    """Who reviewed an answer, and when."""
+    """Who reviewed an answer, when, and which text (its fingerprint; "" when not recorded)."""
 
     by: str
     on: dt.date
+    fingerprint: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,15 @@ class Answer:
     text_line: int = 0
     reviews: tuple[Review, ...] = ()
     written_on: dt.date | None = None
+    #: The file line of each line of ``text`` where it is known (a ``text: |`` block).
+    text_lines: tuple[int, ...] = ()
+
+    def line_at(self, offset: int) -> int:
+        """The file line of the character at ``offset`` in ``text`` (else the ``text:`` line)."""
+        index = self.text[:offset].count("\n")
+        if index < len(self.text_lines):
+            return self.text_lines[index]
+        return self.text_line or self.where.line
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class UnreviewedAnswers(StrEnum):
+    """What a running bot does when new content brings an unreviewed non-escalating answer.
+
+    Escalating answers always keep their last reviewed text until the new one is reviewed.
+    """
+
+    #: Publish nothing of the new content until every answer is reviewed (the default).
+    REFUSE_PUBLISH = "refuse_publish"
+    #: Publish the rest; that answer keeps its last reviewed text.
+    KEEP_LAST_REVIEWED = "keep_last_reviewed"
 
 
 @dataclass(frozen=True)
@@ -31,3 +44,4 @@ class Policy:
         default_factory=dict
     )
     hope_first: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unreviewed_answers: UnreviewedAnswers = UnreviewedAnswers.REFUSE_PUBLISH

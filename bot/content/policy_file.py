@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.content import rules
 from bot.content.collector import Collector, str_list
-from bot.content.policy import Policy, Readability
+from bot.content.policy import Policy, Readability, UnreviewedAnswers
 from bot.content.yaml_lines import LineDict
 
 
@@ -58,6 +58,17 @@ def load_policy(c: Collector) -> Policy:
     safe = data.get("safe_messaging")
     safe = safe if isinstance(safe, LineDict) else LineDict()
     hope = safe.get("hope_first")
+    raw_unreviewed = str(data.get("unreviewed_answers", UnreviewedAnswers.REFUSE_PUBLISH.value))
+    try:
+        unreviewed = UnreviewedAnswers(raw_unreviewed)
+    except ValueError:
+        choices = " or ".join(v.value for v in UnreviewedAnswers)
+        c.error(
+            path,
+            data.line_of("unreviewed_answers"),
+            f"unreviewed_answers must be {choices}, not '{raw_unreviewed}'",
+        )
+        unreviewed = UnreviewedAnswers.REFUSE_PUBLISH
     return Policy(
         locales=tuple(locales),
         max_answer_chars=int(data.get("max_answer_chars", 700)),
@@ -73,4 +84,5 @@ def load_policy(c: Collector) -> Policy:
             for k, v in (hope.items() if isinstance(hope, LineDict) else [])
             if isinstance(v, list)
         },
+        unreviewed_answers=unreviewed,
     )

@@ -6,8 +6,10 @@ Each rule returns problems in plain words, naming the file and line an editor mu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 
+from bot.content.fingerprint import fingerprint
 from bot.content.model import (
     INTERNATIONAL,
     Answer,
@@ -15,6 +17,7 @@ from bot.content.model import (
     Escalation,
     LocaleContent,
     Problem,
+    Review,
     Where,
 )
 from bot.content.policy import Policy
@@ -55,13 +58,24 @@ def readability(policy: Policy, lc: LocaleContent) -> list[Problem]:
     return problems
 
 
-def _texts(lc: LocaleContent) -> Iterable[tuple[Where, str, str]]:
+def _at_offset(answer: Answer, offset: int) -> Where:
+    """The file line of a phrase found in an answer's text (inside a ``text: |`` block too)."""
+    return Where(answer.where.file, answer.line_at(offset))
+
+
+def _texts(lc: LocaleContent) -> Iterable[tuple[Callable[[int], Where], str, str]]:
+    """Every text a child reads, with the way to turn a place in it into a file line."""
     for answer in lc.answers.values():
-        yield _at(answer), f"answer '{answer.id}'", answer.text
+        yield partial(_at_offset, answer), f"answer '{answer.id}'", answer.text
         for button in answer.buttons:
-            yield button.where, f"the button '{button.label}'", button.label
+            yield partial(_fixed, button.where), f"the button '{button.label}'", button.label
     for key, text in lc.ui.items():
-        yield Where(lc.where.file, lc.ui_lines.get(key, 1)), f"the text '{key}'", text
+        where = Where(lc.where.file, lc.ui_lines.get(key, 1))
+        yield partial(_fixed, where), f"the text '{key}'", text
+
+
+def _fixed(where: Where, _offset: int) -> Where:
+    return where
 
 
 def blame(policy: Policy, lc: LocaleContent) -> list[Problem]:
@@ -73,7 +87,7 @@ def blame(policy: Policy, lc: LocaleContent) -> list[Problem]:
             if found:
                 problems.append(
                     Problem(
-                        where,
+                        where(found.start()),
                         f'{what} says "{found.group(0)}", which can sound like blaming the child; say what they can do now instead',
                     )
                 )
@@ -99,7 +113,7 @@ def safe_messaging(policy: Policy, lc: LocaleContent) -> list[Problem]:
             if found:
                 problems.append(
                     Problem(
-                        _at(answer),
+                        _at_offset(answer, found.start()),
                         f"answer '{answer_id}' mentions \"{found.group(0)}\"; safe-messaging rules forbid any detail about methods or places of self-harm",
                     )
                 )
@@ -126,57 +140,109 @@ def _first_sentences(text: str, count: int) -> str:
     return text[:end]
 
 
+def review_command(answer: Answer, locale: str) -> str:
+    """The command a reviewer runs after reading an answer."""
+    return f'safebot content review {answer.id} --locale {locale} --by "YOUR NAME"'
+
+
+def counting_reviews(answer: Answer, today: dt.date) -> list[Review]:
+    """The reviews of the current text: same fingerprint, not dated in the future.
+
+    ``written_on`` does not decide: an edit that forgets it still changes the fingerprint.
+    """
+    current = fingerprint(answer)
+    return [r for r in answer.reviews if r.fingerprint == current and r.on <= today]
+
+
+def reviewers_needed(policy: Policy, answer: Answer) -> int:
+    """Two different reviewers for serious topics, one otherwise."""
+    return 2 if answer.id in policy.two_reviewers_for else 1
+
+
+def _reviewers(reviews: Iterable[Review]) -> list[str]:
+    names: dict[str, str] = {}
+    for review in reviews:
+        names.setdefault(review.by.strip().lower(), review.by.strip())
+    return list(names.values())
+
+
+def is_reviewed(policy: Policy, answer: Answer, today: dt.date) -> bool:
+    """Whether enough different people reviewed the text as it is now."""
+    return len(_reviewers(counting_reviews(answer, today))) >= reviewers_needed(policy, answer)
+
+
+def unreviewed(policy: Policy, lc: LocaleContent, today: dt.date) -> frozenset[str]:
+    """The answers of a language whose current text lacks the reviews it needs."""
+    return frozenset(a.id for a in lc.answers.values() if not is_reviewed(policy, a, today))
+
+
+def _earlier(reviews: list[Review]) -> str:
+    parts = [f"{r.by} reviewed it on {r.on}" for r in reviews]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def reviews(policy: Policy, lc: LocaleContent, today: dt.date) -> list[Problem]:
-    """Every answer records its reviews; serious topics need two different reviewers."""
+    """Every answer's current text is reviewed; serious topics by two different reviewers."""
     problems = []
     for answer in lc.answers.values():
-        # Only reviews of the current text count: a review older than the last change
-        # reviewed words that are gone.
-        current = [
-            review
-            for review in answer.reviews
-            if answer.written_on is None or review.on >= answer.written_on
-        ]
-        reviewers = {review.by.strip().lower() for review in current}
+        command = review_command(answer, lc.locale)
+        counting = counting_reviews(answer, today)
+        names = _reviewers(counting)
+        needed = reviewers_needed(policy, answer)
+        # Reviews of words that are gone (or that never said which words they reviewed).
+        earlier = [r for r in answer.reviews if r.on <= today and r not in counting]
         if not answer.reviews:
             problems.append(
                 Problem(
                     answer.where,
-                    f"answer '{answer.id}' has no review; add 'reviews:' with who checked it and when",
+                    f"answer '{answer.id}' has no review; ask a reviewer to read it and run: "
+                    f"{command}",
                 )
             )
-        elif answer.id in policy.two_reviewers_for and len(reviewers) < 2:
+        elif not names and earlier:
+            # The reviews of the last reviewed version: the one this text was changed from.
+            last = [r for r in earlier if r.fingerprint == earlier[-1].fingerprint]
+            if last[-1].fingerprint:
+                message = f"the text of answer '{answer.id}' changed since {_earlier(last)}"
+            else:
+                message = (
+                    f"answer '{answer.id}': no review says which text it checked (the "
+                    f"'fingerprint' is missing), so none counts"
+                )
             problems.append(
                 Problem(
-                    answer.where,
-                    f"answer '{answer.id}' is about a serious risk and needs two different reviewers of its current text before it can be published (it has {len(reviewers)})",
+                    Where(answer.where.file, last[-1].line or answer.where.line),
+                    f"{message}; ask a reviewer to check it again ({command})",
                 )
             )
-        last_review = max((review.on for review in answer.reviews), default=None)
+        elif len(names) < needed:
+            older = f"; {_earlier(earlier)}, but the text changed since" if earlier else ""
+            if needed == 1:
+                message = f"answer '{answer.id}' has no review of its current text{older}"
+            else:
+                who = f": {', '.join(names)}" if names else ""
+                message = (
+                    f"answer '{answer.id}' is about a serious risk and needs {needed} different "
+                    f"reviewers of its current text before it can be published (it has "
+                    f"{len(names)}{who}{older})"
+                )
+            ask = "another reviewer" if names else "a reviewer"
+            problems.append(Problem(answer.where, f"{message}; ask {ask} to run: {command}"))
         if answer.written_on is not None and answer.written_on > today:
             problems.append(
                 Problem(
                     answer.where,
                     f"answer '{answer.id}': written_on is in the future ({answer.written_on})",
-                )
-            )
-        elif (
-            last_review is not None
-            and answer.written_on is not None
-            and answer.written_on > last_review
-        ):
-            problems.append(
-                Problem(
-                    answer.where,
-                    f"answer '{answer.id}' was changed on {answer.written_on}, after its last review on {last_review}; ask a reviewer to check it again and add their review",
+                    "warning",
                 )
             )
         for review in answer.reviews:
             if review.on > today:
                 problems.append(
                     Problem(
-                        answer.where,
-                        f"answer '{answer.id}': the review by {review.by} is dated in the future ({review.on})",
+                        Where(answer.where.file, review.line or answer.where.line),
+                        f"answer '{answer.id}': the review by {review.by} is dated in the "
+                        f"future ({review.on}), so it does not count",
                     )
                 )
     return problems
@@ -219,13 +285,23 @@ def helplines(policy: Policy, countries: dict[str, Country], today: dt.date) -> 
 
 
 def cross_references(
-    answers: dict[str, Answer], routes: Mapping[str, object], crc: frozenset[int]
+    answers: dict[str, Answer],
+    routes: Mapping[str, object],
+    crc: frozenset[int],
+    *,
+    unreadable_answers: frozenset[str] = frozenset(),
+    routes_known: bool = True,
+    crc_known: bool = True,
 ) -> list[Problem]:
-    """Every answer's buttons, reporting routes and CRC articles exist; serious ones escalate."""
+    """Every answer's buttons, reporting routes and CRC articles exist; serious ones escalate.
+
+    What an unreadable file holds is unknown: its answer, routes (``routes_known``) or articles
+    (``crc_known``) are not reported missing again, once per answer that names them.
+    """
     problems: list[Problem] = []
     for answer in answers.values():
         for button in answer.buttons:
-            if button.answer not in answers:
+            if button.answer not in answers and button.answer not in unreadable_answers:
                 problems.append(
                     Problem(
                         button.where,
@@ -233,7 +309,7 @@ def cross_references(
                     )
                 )
         for route_id in answer.reporting:
-            if route_id not in routes:
+            if routes_known and route_id not in routes:
                 problems.append(
                     Problem(
                         answer.where,
@@ -241,7 +317,7 @@ def cross_references(
                     )
                 )
         for article in answer.crc_articles:
-            if article not in crc:
+            if crc_known and article not in crc:
                 problems.append(
                     Problem(
                         answer.where,

@@ -12,8 +12,9 @@ import logging
 from pathlib import Path
 
 from bot.background import BackgroundService
-from bot.content import load_content
 from bot.content.checks import check_crisis_rules
+from bot.content.loader import load_draft
+from bot.content.publishing import publishable
 from bot.engine import ConversationEngine
 from bot.settings import Settings
 from nlu.crisis import CrisisNet
@@ -69,11 +70,18 @@ class Reloader(BackgroundService):
         self.rejected = 0
 
     def reload_content(self) -> bool:
-        """Load and check content and crisis rules; serve them only if they have no errors."""
-        content, problems = load_content(self.settings.content_dir)
-        problems = problems + check_crisis_rules(self.settings.crisis_rules_dir)
-        errors = [p for p in problems if p.severity == "error"]
-        if content is None or errors:
+        """Load and check content and crisis rules; serve them only if they have no errors.
+
+        An answer whose new text is not reviewed yet is never served: see
+        ``bot.content.publishing`` for when it keeps its last reviewed text instead.
+        """
+        draft = load_draft(self.settings.content_dir)
+        rule_errors = [
+            p for p in check_crisis_rules(self.settings.crisis_rules_dir) if p.severity == "error"
+        ]
+        publication = publishable(self.engine.content, draft)
+        errors = [*publication.refused, *rule_errors]
+        if publication.content is None or rule_errors:
             self.rejected += 1
             logger.error(
                 "content NOT published: %d error(s); children keep getting the previous content",
@@ -82,6 +90,14 @@ class Reloader(BackgroundService):
             for problem in errors[:_MAX_LOGGED_PROBLEMS]:
                 logger.error("  %s", problem)
             return False
+        for locale, answer_id in publication.kept:
+            logger.warning(
+                "answer '%s' (%s) changed but its new text is not reviewed yet; children keep "
+                "getting its last reviewed text until it is (safebot content review)",
+                answer_id,
+                locale,
+            )
+        content = publication.content
         self.engine.understanding.net = CrisisNet.from_dir(self.settings.crisis_rules_dir)
         self.engine.replace_content(content)
         self.reloads += 1

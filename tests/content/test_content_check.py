@@ -10,6 +10,7 @@ import pytest
 
 from bot.content import Emergency, Helpline, load_content
 from bot.content.checks import check_all, check_training_data
+from bot.content.reviewing import add_review
 from bot.settings import PROJECT_ROOT
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
@@ -52,8 +53,21 @@ def editable(tmp_path: Path) -> Path:
 TODAY = dt.date(2026, 11, 30)
 
 
-def messages(directory: Path) -> list[str]:
-    return [str(p) for p in check_all(directory, RULES, today=TODAY) if p.severity == "error"]
+#: Every missing-review message ends with the command that adds a review.
+REVIEW_COMMAND = "safebot content review"
+
+
+def messages(directory: Path, *, reviews: bool = False) -> list[str]:
+    """The errors of a content folder; those about reviews only when ``reviews`` is set.
+
+    Most tests edit an answer to make one mistake; the edit also makes the answer unreviewed,
+    which the review tests below check on their own.
+    """
+    return [
+        str(p)
+        for p in check_all(directory, RULES, today=TODAY)
+        if p.severity == "error" and (reviews or REVIEW_COMMAND not in p.message)
+    ]
 
 
 def replace(path: Path, old: str, new: str) -> None:
@@ -220,7 +234,7 @@ def test_blaming_phrase_is_refused(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     set_text(path, "You're welcome. You should have asked sooner, but I'm glad you did.")
     assert messages(editable) == [
-        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'text: |')}: answer 'thanks' says "
+        f"ERROR content/en/answers/thanks.yml, line {line_of(path, 'You should have')}: answer 'thanks' says "
         '"You should have", which can sound like blaming the child; say what they can do now instead'
     ]
 
@@ -268,7 +282,7 @@ def test_self_harm_answer_must_not_mention_methods(editable: Path) -> None:
         encoding="utf-8",
     )
     assert messages(editable) == [
-        f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'text: |')}: answer 'self_harm' mentions "
+        f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'any pills')}: answer 'self_harm' mentions "
         '"pills"; safe-messaging rules forbid any detail about methods or places of self-harm'
     ]
 
@@ -299,14 +313,28 @@ def test_hard_to_read_answer_is_refused(editable: Path) -> None:
     assert found[0].endswith("the limit is 7.5); use shorter sentences and simpler words")
 
 
+def review_line(path: Path, who: str) -> int:
+    return line_of(path, f'- by: "{who}')
+
+
+def current_fingerprint(path: Path) -> str:
+    """The fingerprint the answer's reviews carry (the text as shipped is reviewed)."""
+    return next(
+        line.split('"')[1]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith("fingerprint:")
+    )
+
+
 @pytest.mark.time_sensitive
 def test_every_answer_needs_a_review(editable: Path) -> None:
     path = editable / "en" / "answers" / "thanks.yml"
     text = path.read_text(encoding="utf-8")
     start = text.index("reviews:")
     path.write_text(text[:start] + "reviews: []\n", encoding="utf-8")
-    assert messages(editable) == [
-        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' has no review; add 'reviews:' with who checked it and when"
+    assert messages(editable, reviews=True) == [
+        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' has no review; ask a "
+        'reviewer to read it and run: safebot content review thanks --locale en --by "YOUR NAME"'
     ]
 
 
@@ -314,15 +342,73 @@ def test_every_answer_needs_a_review(editable: Path) -> None:
 def test_serious_answers_need_two_different_reviewers(editable: Path) -> None:
     path = editable / "en" / "answers" / "grooming.yml"
     text = path.read_text(encoding="utf-8")
+    mark = current_fingerprint(path)
     start = text.index("reviews:")
     path.write_text(
         text[:start]
-        + "reviews:\n  - by: Ana\n    on: 2026-11-23\n  - by: ana\n    on: 2026-11-23\n",
+        + f'reviews:\n  - by: Ana\n    on: 2026-11-23\n    fingerprint: "{mark}"\n'
+        + f'  - by: ana\n    on: 2026-11-23\n    fingerprint: "{mark}"\n',
         encoding="utf-8",
     )
-    assert messages(editable) == [
-        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious risk and needs two "
-        "different reviewers of its current text before it can be published (it has 1)"
+    assert messages(editable, reviews=True) == [
+        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious "
+        "risk and needs 2 different reviewers of its current text before it can be published "
+        "(it has 1: Ana); ask another reviewer to run: safebot content review grooming "
+        '--locale en --by "YOUR NAME"'
+    ]
+
+
+@pytest.mark.time_sensitive
+def test_an_edit_that_keeps_written_on_is_not_reviewed(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    before = path.read_text(encoding="utf-8")
+    replace(path, "Block and report them.", "Block them, then report them.")
+    assert "written_on: 2026-11-23" in path.read_text(encoding="utf-8")  # untouched
+    assert messages(editable, reviews=True) == [
+        f"ERROR content/en/answers/grooming.yml, line "
+        f"{review_line(path, 'AI reviewer B (child protection)')}: the text of answer "
+        "'grooming' changed since AI reviewer A (safety and language) reviewed it on "
+        "2026-11-23 and AI reviewer B (child protection) reviewed it on 2026-11-23; ask a "
+        "reviewer to check it again (safebot content review grooming --locale en --by "
+        '"YOUR NAME")'
+    ]
+    # A button a child taps is part of what was reviewed too.
+    path.write_text(before.replace("How do I keep proof?", "How do I keep proof"), "utf-8")
+    assert len(messages(editable, reviews=True)) == 1
+
+
+def test_line_endings_and_trailing_spaces_keep_the_review(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.replace("\n", "   \r\n").encode("utf-8"))
+    assert messages(editable, reviews=True) == []
+
+
+@pytest.mark.time_sensitive
+def test_written_on_no_longer_decides(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    # The text is unchanged: a later written_on does not undo the review of this very text.
+    replace(path, "written_on: 2026-11-23", "written_on: 2026-11-29")
+    assert messages(editable, reviews=True) == []
+
+
+@pytest.mark.time_sensitive
+def test_a_review_of_an_earlier_text_does_not_count(editable: Path) -> None:
+    path = editable / "en" / "answers" / "grooming.yml"
+    replace(path, "Block and report them.", "Block them, then report them.")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("reviews:")
+    path.write_text(
+        text[:start]
+        + 'reviews:\n  - by: "Ana"\n    "on": 2026-11-23\n    fingerprint: "0123456789ab"\n',
+        encoding="utf-8",
+    )
+    assert add_review(editable, "en", "grooming", by="Ben", on=TODAY).added
+    assert messages(editable, reviews=True) == [
+        "ERROR content/en/answers/grooming.yml, line 1: answer 'grooming' is about a serious "
+        "risk and needs 2 different reviewers of its current text before it can be published "
+        "(it has 1: Ben; Ana reviewed it on 2026-11-23, but the text changed since); ask "
+        'another reviewer to run: safebot content review grooming --locale en --by "YOUR NAME"'
     ]
 
 
@@ -346,18 +432,6 @@ def test_enabled_language_must_exist(editable: Path) -> None:
     replace(editable / "policy.yml", "locales: [en, ru, uk, tr]", "locales: [en, ru, uk, tr, kk]")
     assert messages(editable) == [
         f"ERROR policy.yml enables the language 'kk', but {editable / 'kk' / 'ui.yml'} does not exist"
-    ]
-
-
-@pytest.mark.time_sensitive
-def test_a_change_after_the_last_review_needs_a_new_review(editable: Path) -> None:
-    path = editable / "en" / "answers" / "thanks.yml"
-    text = path.read_text(encoding="utf-8")
-    text = text.replace('"on": 2026-11-23', '"on": 2026-11-20')  # reviewed before the change
-    path.write_text(text, encoding="utf-8")
-    assert messages(editable) == [
-        "ERROR content/en/answers/thanks.yml, line 1: answer 'thanks' was changed on 2026-11-23, "
-        "after its last review on 2026-11-20; ask a reviewer to check it again and add their review"
     ]
 
 
@@ -427,13 +501,85 @@ def test_every_narrower_topic_needs_its_answer_in_every_language(editable: Path)
     ]
 
 
-def test_reviews_older_than_the_last_change_do_not_count(editable: Path) -> None:
-    path = editable / "en" / "answers" / "grooming.yml"
-    text = path.read_text(encoding="utf-8")
-    # Two old reviews, then a change and one review of the new text: one reviewer of it.
-    text = text.replace("written_on: 2026-11-23", "written_on: 2026-11-29")
-    text = text.rstrip("\n") + '\n  - by: "Ben (child protection)"\n    "on": 2026-11-29\n'
-    path.write_text(text, encoding="utf-8")
+# -- line numbers an editor can trust (issue #16) --------------------------------------------
+
+
+def test_a_blame_phrase_deep_in_a_text_block_is_reported_on_its_own_line(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    set_text(
+        path,
+        "You're welcome!\n\nI'm glad I could help.\nWrite again any time.\n"
+        "If it happens again, tell someone.\nYou should have asked sooner, though.",
+    )
+    assert line_of(path, "text: |") == 3 and line_of(path, "You should have") == 9
+    assert messages(editable) == [
+        "ERROR content/en/answers/thanks.yml, line 9: answer 'thanks' says \"You should have\", "
+        "which can sound like blaming the child; say what they can do now instead"
+    ]
+
+
+def unindent(path: Path, needle: str) -> int:
+    """Move the text line holding ``needle`` to the left margin; its line number."""
+    line = line_of(path, needle)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[line - 1] = lines[line - 1].lstrip()
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return line
+
+
+UNINDENTED = (
+    "the file could not be read: this line is not indented like the text above it. Every "
+    "line of a text block starts with two spaces; a new field needs 'name: value'."
+)
+
+
+def test_an_unindented_text_line_is_reported_where_it_is(editable: Path) -> None:
+    path = editable / "en" / "answers" / "thanks.yml"
+    set_text(
+        path,
+        "You're welcome!\nI'm glad I could help.\nWrite again any time.\n"
+        "If something feels wrong,\nit's never too small to talk about.\nTake care.",
+    )
+    line = unindent(path, "it's never too small")
+    assert line == 8
+    assert messages(editable) == [f"ERROR content/en/answers/thanks.yml, line 8: {UNINDENTED}"]
+
+
+def test_an_unindented_line_with_a_colon_is_reported_where_it_is(editable: Path) -> None:
+    path = editable / "en" / "answers" / "block_report.yml"
+    line = unindent(path, "• First, if you might need proof")
+    # The next line ("• Block: they can't ...") is where the parser gives up.
+    assert messages(editable) == [
+        f"ERROR content/en/answers/block_report.yml, line {line}: {UNINDENTED}"
+    ]
+
+
+def test_one_unreadable_file_gives_one_error_not_knock_on_errors(editable: Path) -> None:
+    """Buttons, topics and roles naming the unreadable answer are not reported missing."""
+    (editable / "en" / "answers" / "trusted_adult.yml").write_text(
+        "id: trusted_adult\ntext: [oops\n", encoding="utf-8"
+    )
+    (editable / "en" / "answers" / "parent_general.yml").write_text(
+        "id: parent_general\ntext: [oops\n", encoding="utf-8"
+    )
     found = messages(editable)
-    assert len(found) == 1 and "needs two different reviewers of its current text" in found[0]
-    assert "(it has 1)" in found[0]
+    assert [m.split(":")[0] for m in found] == [
+        "ERROR content/en/answers/parent_general.yml, line 3",
+        "ERROR content/en/answers/trusted_adult.yml, line 3",
+    ], found
+
+
+def test_an_unreadable_shared_file_gives_one_error(editable: Path) -> None:
+    path = editable / "reporting.yml"
+    path.write_text("routes: [oops\n", encoding="utf-8")
+    found = messages(editable)
+    assert len(found) == 1 and found[0].startswith("ERROR content/reporting.yml, line 2:"), found
+
+
+def test_the_unreviewed_answers_setting_is_checked(editable: Path) -> None:
+    path = editable / "policy.yml"
+    replace(path, "unreviewed_answers: refuse_publish", "unreviewed_answers: sometimes")
+    assert messages(editable) == [
+        f"ERROR content/policy.yml, line {line_of(path, 'unreviewed_answers:')}: "
+        "unreviewed_answers must be refuse_publish or keep_last_reviewed, not 'sometimes'"
+    ]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.main import main
 from bot.engine.messages import Incoming
 from bot.service.reloader import Reloader
 from bot.service.runtime import build_runtime
@@ -37,6 +38,7 @@ async def test_good_edit_is_served_and_bad_edit_is_not(
     try:
         reloader = Reloader(runtime.service.engine, settings)
         set_text(thanks_text(content), "Any time! I'm glad I could help. 🌟")
+        review(content, "thanks", "Ana")
         reloader.poll()
         replies = await runtime.service.handle("t", 1, Incoming.button("a:thanks", "en"))
         assert "Any time! I'm glad I could help." in replies[0].text
@@ -49,6 +51,105 @@ async def test_good_edit_is_served_and_bad_edit_is_not(
         assert "Any time! I'm glad I could help." in replies[0].text  # the last good content
         assert "content NOT published" in caplog.text
         assert "content/en/answers/thanks.yml, line 2: the file could not be read" in caplog.text
+    finally:
+        await runtime.aclose()
+
+
+def review(content_dir: Path, answer: str, *reviewers: str) -> None:
+    """Reviewers record their review of an answer's current text with the real command."""
+    for name in reviewers:
+        args = ["content", "review", answer, "--locale", "en", "--by", name]
+        assert main([*args, "--dir", str(content_dir)]) == 0
+
+
+def publish_reviewed_thanks(tmp_path: Path, content_dir: Path, text: str) -> None:
+    """Edit and review the thanks answer aside, then put it in place in one step.
+
+    A watcher polling in between would otherwise see the edit before its review.
+    """
+    stage = tmp_path / "stage"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(content_dir, stage)
+    set_text(thanks_text(stage), text)
+    review(stage, "thanks", "Ana")
+    staged = thanks_text(content_dir).with_suffix(".new")
+    shutil.copy(thanks_text(stage), staged)
+    staged.replace(thanks_text(content_dir))
+
+
+CRISIS = "i want to kill myself"
+REVIEWED = "Feelings like this can change, even if it doesn't feel like it now."
+UNREVIEWED = "Feelings like this pass quickly, so just wait."
+
+
+@pytest.mark.time_sensitive
+async def test_an_unreviewed_crisis_answer_keeps_its_reviewed_text(
+    tmp_path: Path, models_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    settings = make_settings(tmp_path, models_dir, content_dir=content, reload_seconds=0)
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await runtime.start()
+    try:
+        reloader = Reloader(runtime.service.engine, settings)
+        # An editor changes the crisis answer (written_on untouched) and, in the same round,
+        # the thanks answer, which a reviewer checks at once.
+        self_harm = content / "en" / "answers" / "self_harm.yml"
+        text = self_harm.read_text(encoding="utf-8")
+        self_harm.write_text(text.replace(REVIEWED, UNREVIEWED), encoding="utf-8")
+        set_text(thanks_text(content), "Any time! I'm glad I could help. 🌟")
+        review(content, "thanks", "Ana")
+        caplog.set_level(logging.INFO)
+        reloader.poll()
+
+        crisis = await runtime.service.handle("t", 1, Incoming.message(CRISIS, "en"))
+        assert REVIEWED in crisis[0].text and UNREVIEWED not in crisis[0].text
+        thanks = await runtime.service.handle("t", 1, Incoming.button("a:thanks", "en"))
+        assert "Any time! I'm glad I could help." in thanks[0].text  # the rest went live
+        assert "answer 'self_harm' (en) changed but its new text is not reviewed yet" in caplog.text
+        assert CRISIS not in caplog.text
+
+        review(content, "self_harm", "Ana (safety)", "Ben (child protection)")
+        reloader.poll()
+        crisis = await runtime.service.handle("t", 2, Incoming.message(CRISIS, "en"))
+        assert UNREVIEWED in crisis[0].text
+    finally:
+        await runtime.aclose()
+
+
+@pytest.mark.time_sensitive
+async def test_an_unreviewed_everyday_answer_follows_the_policy(
+    tmp_path: Path, models_dir: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    settings = make_settings(tmp_path, models_dir, content_dir=content, reload_seconds=0)
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await runtime.start()
+    try:
+        reloader = Reloader(runtime.service.engine, settings)
+        set_text(thanks_text(content), "Any time! I'm glad I could help. 🌟")
+        reloader.poll()  # the default, refuse_publish: nothing of the new content goes live
+        assert reloader.rejected == 1
+        thanks = await runtime.service.handle("t", 1, Incoming.button("a:thanks", "en"))
+        assert "Any time!" not in thanks[0].text
+
+        policy = content / "policy.yml"
+        policy.write_text(
+            policy.read_text(encoding="utf-8").replace(
+                "unreviewed_answers: refuse_publish", "unreviewed_answers: keep_last_reviewed"
+            ),
+            encoding="utf-8",
+        )
+        reloader.poll()  # published, with the thanks answer at its last reviewed text
+        assert reloader.reloads == 1
+        thanks = await runtime.service.handle("t", 1, Incoming.button("a:thanks", "en"))
+        assert "Any time!" not in thanks[0].text
+        review(content, "thanks", "Ana")
+        reloader.poll()
+        thanks = await runtime.service.handle("t", 1, Incoming.button("a:thanks", "en"))
+        assert "Any time! I'm glad I could help." in thanks[0].text
     finally:
         await runtime.aclose()
 
@@ -94,7 +195,7 @@ def test_running_bot_publishes_without_restart(tmp_path: Path, models_dir: Path)
     process, log = start_bot(tmp_path, models_dir, content, api, "0.3")
     try:
         api.wait_for(1, method="getUpdates", timeout=90)
-        set_text(thanks_text(content), "Happy to help, any time. 💙")
+        publish_reviewed_thanks(tmp_path, content, "Happy to help, any time. 💙")
         wait_until(
             lambda: "content published" in bot_log(tmp_path),
             what="the watcher publishing",
@@ -130,7 +231,7 @@ def test_sighup_publishes_at_once(tmp_path: Path, models_dir: Path) -> None:
     process, log = start_bot(tmp_path, models_dir, content, api, "0")  # no watcher
     try:
         api.wait_for(1, method="getUpdates", timeout=90)
-        set_text(thanks_text(content), "You're welcome, take care.")
+        publish_reviewed_thanks(tmp_path, content, "You're welcome, take care.")
         api.push(private_message(78, "thanks"))
         assert "You're welcome, take care." not in api.wait_for(1, chat_id=78)[0].params["text"]
         process.send_signal(signal.SIGHUP)
