@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import BackgroundService
@@ -30,12 +34,18 @@ _RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 @dataclass(frozen=True)
 class LoggedEvent:
-    """An event with the context the log adds: pseudonym, locale, country."""
+    """An event with the context the log adds: pseudonym, locale, country.
+
+    Its id and hour are fixed when it is made, so every copy of it (queued, spooled, written
+    again after a crash) is the same row.
+    """
 
     record: EventRecord
     pseudonym: str
     locale: str
     country: str | None
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    hour: dt.datetime = field(default_factory=current_hour)
 
 
 class EventLog(BackgroundService):
@@ -114,7 +124,7 @@ class EventLog(BackgroundService):
 
     def _write(self, rows: list[Row]) -> None:
         with self._sessions.begin() as session:
-            session.execute(insert(Event), rows)
+            session.execute(_insert_new(session.get_bind().dialect.name), rows)
 
     def _keep(self, rows: list[Row]) -> bool:
         """Spool rows the database could not take; False (and counted) when that fails too."""
@@ -184,11 +194,20 @@ class EventLog(BackgroundService):
                     self._queue.task_done()
 
 
+def _insert_new(dialect: str) -> Insert:
+    """An insert that skips events already written (by their ``event_id``)."""
+    if dialect == "postgresql":
+        return pg_insert(Event).on_conflict_do_nothing(index_elements=["event_id"])
+    if dialect == "sqlite":
+        return sqlite_insert(Event).on_conflict_do_nothing(index_elements=["event_id"])
+    return insert(Event)
+
+
 def _rows(batch: list[LoggedEvent]) -> list[Row]:
-    hour = current_hour()
     return [
         {
-            "hour": hour,
+            "event_id": item.event_id,
+            "hour": item.hour,
             "pseudonym": item.pseudonym,
             "kind": item.record.kind,
             "intent": item.record.intent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import (
     BigInteger,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Uuid,
     text,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -48,6 +50,9 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Random, made when the event is: a spool drained twice (a crash between the write and
+    #: emptying the spool) writes it once. None on rows written before revision 0007.
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -71,6 +76,7 @@ class Event(Base):
         Index("ix_events_hour", "hour"),
         Index("ix_events_pseudonym", "pseudonym"),
         Index("ix_events_intent_hour", "intent", "hour"),
+        Index("ix_events_event_id", "event_id", unique=True),
     )
 
 
