@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Uuid,
     text,
@@ -170,3 +171,23 @@ class HandledUpdate(Base):
     handled_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_handled_updates_handled_hour", "handled_hour"),)
+
+
+class AnsweredMessage(Base):
+    """A message answered as a crisis or an emergency, for judging its edits.
+
+    Whose (pseudonym), which (its number in the child's chat), how urgently (the escalation's
+    rank) and the hour; nothing else. An edit of it is answered only when it makes the message more urgent still, whichever
+    replica Telegram hands the edit to. Messages answered less urgently need no row: an edit of
+    one is answered exactly when it becomes a crisis, as a message without a row. ``/forget``
+    deletes a child's rows, the purge the old ones.
+    """
+
+    __tablename__ = "answered_messages"
+
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    urgency: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    answered_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_answered_messages_answered_hour", "answered_hour"),)

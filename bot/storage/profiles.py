@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import current_hour
 from bot.storage.breaker import CircuitBreaker
-from bot.storage.models import Event, ProfileRow
+from bot.storage.models import AnsweredMessage, Event, ProfileRow
 from bot.storage.records import Profile, StoredProfile
 
 logger = logging.getLogger(__name__)
@@ -143,11 +144,46 @@ class ProfileStore:
         """
         return await self._run(lambda: self._save_if_unchanged(pseudonym, profile, version))
 
+    def _answered_urgency(self, pseudonym: str, message_id: int) -> int | None:
+        with self._sessions() as session:
+            row = session.get(AnsweredMessage, (pseudonym, message_id))
+            return row.urgency if row is not None else None
+
+    async def answered_urgency(self, pseudonym: str, message_id: int) -> int | None:
+        """How urgently a crisis or emergency message was answered, here or by another process."""
+        return await self._run(lambda: self._answered_urgency(pseudonym, message_id))
+
+    def _remember_answer(self, pseudonym: str, message_id: int, urgency: int) -> None:
+        values = {
+            "pseudonym": pseudonym,
+            "message_id": message_id,
+            "urgency": urgency,
+            "answered_hour": current_hour(),
+        }
+        with self._sessions.begin() as session:
+            statement = _upsert(session.get_bind().dialect.name).values(**values)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["pseudonym", "message_id"],
+                    set_={"urgency": statement.excluded.urgency},
+                    where=AnsweredMessage.urgency < statement.excluded.urgency,
+                )
+            )
+
+    async def remember_answer(self, pseudonym: str, message_id: int, urgency: int) -> None:
+        """Record a message's answer urgency (an escalation's rank); never lowers a stored one."""
+        await self._run(lambda: self._remember_answer(pseudonym, message_id, urgency))
+
     def _forget(self, pseudonym: str) -> int:
         with self._sessions.begin() as session:
             events = session.execute(delete(Event).where(Event.pseudonym == pseudonym))
             profiles = session.execute(delete(ProfileRow).where(ProfileRow.pseudonym == pseudonym))
-            return sum(int(getattr(result, "rowcount", 0) or 0) for result in (events, profiles))
+            answered = session.execute(
+                delete(AnsweredMessage).where(AnsweredMessage.pseudonym == pseudonym)
+            )
+            return sum(
+                int(getattr(result, "rowcount", 0) or 0) for result in (events, profiles, answered)
+            )
 
     async def forget(self, pseudonym: str) -> int:
         """Delete everything stored under a pseudonym; returns the number of rows removed."""
@@ -161,3 +197,10 @@ class ProfileStore:
             )
             profile = session.get(ProfileRow, pseudonym)
             return events + (profile is not None)
+
+
+def _upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """PostgreSQL's or SQLite's INSERT, which both know ON CONFLICT."""
+    if dialect == "postgresql":
+        return postgresql.insert(AnsweredMessage)
+    return sqlite.insert(AnsweredMessage)
