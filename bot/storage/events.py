@@ -19,7 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import BackgroundService
-from bot.clock import current_hour
+from bot.clock import current_hour, system_clock
+from bot.storage.forgotten import drop_refused, lock_for_write
 from bot.storage.models import Event
 from bot.storage.records import EventRecord
 from bot.storage.spool import EventSpool, Row
@@ -80,6 +81,8 @@ class EventLog(BackgroundService):
         self.dropped = 0
         self.written = 0
         self.spooled = 0
+        #: Events not written because their child used /forget (in any process) after them.
+        self.refused = 0
 
     def record(self, event: LoggedEvent) -> None:
         """Queue one event; never blocks, never raises."""
@@ -123,8 +126,14 @@ class EventLog(BackgroundService):
             self._keep(rows)
 
     def _write(self, rows: list[Row]) -> None:
+        """Insert rows not written yet, then take back those of children just forgotten."""
         with self._sessions.begin() as session:
+            lock_for_write(session)
             session.execute(_insert_new(session.get_bind().dialect.name), rows)
+            refused = drop_refused(session, rows, system_clock())
+        if refused:
+            self.refused += refused
+            logger.info("event log: %d events of forgotten children not written", refused)
 
     def _keep(self, rows: list[Row]) -> bool:
         """Spool rows the database could not take; False (and counted) when that fails too."""

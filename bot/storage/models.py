@@ -191,3 +191,18 @@ class AnsweredMessage(Base):
     answered_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_answered_messages_answered_hour", "answered_hour"),)
+
+
+class ForgottenPseudonym(Base):
+    """A child who used ``/forget`` in the last hour: the pseudonym and when, nothing else.
+
+    Every process's event writer refuses their events from before the forget, wherever they
+    waited (another replica's queue or spool); rows older than an hour are deleted.
+    """
+
+    __tablename__ = "forgotten_pseudonyms"
+
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    forgotten_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_forgotten_pseudonyms_forgotten_at", "forgotten_at"),)

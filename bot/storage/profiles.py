@@ -19,8 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import current_hour
+from bot.clock import current_hour, system_clock
 from bot.storage.breaker import CircuitBreaker
+from bot.storage.forgotten import lock_for_forget, record_forget
 from bot.storage.models import AnsweredMessage, Event, ProfileRow
 from bot.storage.records import Profile, StoredProfile
 
@@ -176,6 +177,8 @@ class ProfileStore:
 
     def _forget(self, pseudonym: str) -> int:
         with self._sessions.begin() as session:
+            lock_for_forget(session)
+            record_forget(session, pseudonym, system_clock())
             events = session.execute(delete(Event).where(Event.pseudonym == pseudonym))
             profiles = session.execute(delete(ProfileRow).where(ProfileRow.pseudonym == pseudonym))
             answered = session.execute(
@@ -186,7 +189,10 @@ class ProfileStore:
             )
 
     async def forget(self, pseudonym: str) -> int:
-        """Delete everything stored under a pseudonym; returns the number of rows removed."""
+        """Delete everything stored under a pseudonym; returns the number of rows removed.
+
+        Every process's event writer refuses the child's earlier events for an hour after.
+        """
         return await self._run(lambda: self._forget(pseudonym))
 
     def count_rows(self, pseudonym: str) -> int:

@@ -13,9 +13,11 @@ from sqlalchemy import Engine, delete, func, select
 
 from bot.clock import current_hour, system_clock
 from bot.storage.advisory_locks import PURGE
+from bot.storage.forgotten import FORGOTTEN_KEPT
 from bot.storage.models import (
     AnsweredMessage,
     Event,
+    ForgottenPseudonym,
     HandledUpdate,
     LoginAttempt,
     ProfileRow,
@@ -41,6 +43,7 @@ class PurgeResult:
     login_attempts: int
     handled_updates: int = 0
     answered_messages: int = 0
+    forgotten_pseudonyms: int = 0
 
 
 def purge(
@@ -81,4 +84,7 @@ def purge(
                 AnsweredMessage.answered_hour < now - ANSWERED_MESSAGES_KEPT
             )
         ).rowcount
-    return PurgeResult(cutoff, events, profiles, sessions, attempts, updates, answered)
+        forgotten = connection.execute(
+            delete(ForgottenPseudonym).where(ForgottenPseudonym.forgotten_at < now - FORGOTTEN_KEPT)
+        ).rowcount
+    return PurgeResult(cutoff, events, profiles, sessions, attempts, updates, answered, forgotten)
