@@ -52,7 +52,7 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     #: Random, made when the event is: a spool drained twice (a crash between the write and
-    #: emptying the spool) writes it once. None on rows written before revision 0007.
+    #: emptying the spool) writes it once. None on rows written before revision 0008.
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), nullable=False)
