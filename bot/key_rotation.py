@@ -30,7 +30,13 @@ from sqlalchemy import (
     update,
 )
 
-from bot.storage.models import PSEUDONYM_LENGTH, Event, ProfileRow
+from bot.storage.models import (
+    PSEUDONYM_LENGTH,
+    AnsweredMessage,
+    Event,
+    ForgottenPseudonym,
+    ProfileRow,
+)
 from bot.storage.record_keys import child_key
 
 _BATCH = 5_000
@@ -98,5 +104,8 @@ def rehash_pseudonyms(engine: Engine) -> RotationResult:
         events = connection.execute(update(Event).values(pseudonym=new, child_key=key)).rowcount
         mapping.drop(connection)
         profiles = connection.execute(delete(ProfileRow)).rowcount
+        # Keyed by the old pseudonyms: of no use now, and a link to them.
+        connection.execute(delete(AnsweredMessage))
+        connection.execute(delete(ForgottenPseudonym))
     del salt  # never stored, never logged: the link to the old pseudonyms is gone with it
     return RotationResult(len(olds), events, profiles)

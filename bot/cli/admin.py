@@ -22,7 +22,9 @@ def purge(settings: Settings) -> int:
         f"Deleted {result.events} events and {result.profiles} profiles from before "
         f"{result.cutoff:%Y-%m-%d %H:00} UTC ({settings.retention_days} days), "
         f"{result.sessions} expired dashboard sessions, {result.login_attempts} old "
-        f"failed-login records and {result.handled_updates} old webhook update numbers."
+        f"failed-login records, {result.handled_updates} old webhook update numbers, "
+        f"{result.answered_messages} old records of crisis answers and "
+        f"{result.forgotten_pseudonyms} records of /forget older than an hour."
     )
     return 0
 

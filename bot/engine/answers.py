@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot.content import Content, Escalation, LocaleContent
@@ -112,7 +113,9 @@ def answer_intent(
         for_parent=decision.role == Role.PARENT,
     )
     if decision.intent in RISK_INTENTS and decision.intent not in CRISIS_INTENTS:
-        reply = Reply(reply.text, (*reply.buttons, feedback_row(lc, decision.intent)))
+        reply = dataclasses.replace(
+            reply, buttons=(*reply.buttons, feedback_row(lc, decision.intent))
+        )
     event = EventRecord(
         kind=kind,
         intent=decision.intent,

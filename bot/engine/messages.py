@@ -60,10 +60,16 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message the bot sends: Telegram-HTML text and rows of buttons."""
+    """One message the bot sends: Telegram-HTML text and rows of buttons.
+
+    ``helpline`` marks a reply that carries helplines or the emergency number: a transport
+    that cannot tell whether it arrived sends it again, since a second copy of it harms far
+    less than none.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    helpline: bool = False
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from html import escape
 
 from bot.content import Answer, Content, Country, Escalation, Helpline, LocaleContent
@@ -165,7 +166,11 @@ def render_answer(
     routes = reporting_lines(content, lc, answer, country)
     if routes:
         parts.append(routes)
-    return Reply("\n\n".join(parts), tuple((b,) for b in buttons))
+    return Reply(
+        "\n\n".join(parts),
+        tuple((b,) for b in buttons),
+        helpline=escalation is not Escalation.NONE,
+    )
 
 
 def feedback_row(lc: LocaleContent, intent: str) -> tuple[Button, ...]:
@@ -214,7 +219,7 @@ def with_extra_button(reply: Reply, button: Button) -> Reply:
     """The reply with one more button at the top, unless an equal one is already there."""
     if any(b.action == button.action for b in reply.all_buttons()):
         return reply
-    return Reply(reply.text, ((button,), *reply.buttons))
+    return dataclasses.replace(reply, buttons=((button,), *reply.buttons))
 
 
 def crisis_level(profile: Profile) -> Escalation:
@@ -248,6 +253,7 @@ def checkin_reply(content: Content, lc: LocaleContent, profile: Profile) -> Repl
             (Button(lc.text("button_checkin_not_ok"), action=payloads.CHECKIN_NOT_OK),),
             (talk_button(lc),),
         ),
+        helpline=True,
     )
 
 
@@ -255,14 +261,14 @@ def with_open_crisis(content: Content, lc: LocaleContent, reply: Reply, profile:
     """A reply during an open crisis: its helplines added and a person one tap away."""
     first = with_extra_button(reply, talk_button(lc))
     text = _crisis_text(profile, first.text, _open_crisis_block(content, lc, profile))
-    return Reply(text, first.buttons)
+    return Reply(text, first.buttons, helpline=True)
 
 
 def fallback_reply(content: Content, lc: LocaleContent, profile: Profile) -> Reply:
     """Sent when an answer could not be: always the emergency number and a helpline."""
     level = Escalation.EMERGENCY if profile.crisis_emergency else Escalation.CRISIS
     block = helpline_lines(lc, content.country(profile.country), level, profile.crisis_intent)
-    return Reply(_crisis_text(profile, lc.text("fallback"), block))
+    return Reply(_crisis_text(profile, lc.text("fallback"), block), helpline=True)
 
 
 def ask_directly_reply(
@@ -290,7 +296,7 @@ def ask_directly_reply(
         ),
         (talk_button(lc),),
     )
-    return Reply(text, buttons)
+    return Reply(text, buttons, helpline=True)
 
 
 def clarify_reply(
@@ -300,7 +306,7 @@ def clarify_reply(
     text = lc.text("clarify")
     if escalation is not Escalation.NONE:
         text += "\n\n" + helpline_lines(lc, content.country(country), escalation)
-    return Reply(text, topic_buttons(lc))
+    return Reply(text, topic_buttons(lc), helpline=escalation is not Escalation.NONE)
 
 
 def ask_country_reply(lc: LocaleContent) -> Reply:
@@ -331,7 +337,7 @@ def with_language_offer(reply: Reply, other: LocaleContent) -> Reply:
     offer = Button(
         f"🌐 {other.language_name}", action=payloads.make(payloads.LANGUAGE, other.locale)
     )
-    return Reply(reply.text, (*reply.buttons, (offer,)))
+    return dataclasses.replace(reply, buttons=(*reply.buttons, (offer,)))
 
 
 def text_reply(

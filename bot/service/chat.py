@@ -17,7 +17,8 @@ from bot.storage.records import EventRecord, Profile, StoredProfile
 
 logger = logging.getLogger(__name__)
 
-#: How many answered messages are remembered (in memory only) to recognise their edits.
+#: How many answered messages this process also remembers itself, for when the database (which
+#: every replica shares) cannot be asked.
 _REMEMBERED_MESSAGES = 10_000
 _NOT_ANSWERED = -1
 #: Reads and re-applications of one turn when other turns of the same child keep writing first.
@@ -109,7 +110,7 @@ class ChatService:
             stored = await self._read(pseudonym)
             profile = stored.profile if stored is not None else Profile()
             turn = await self.engine.handle(incoming, profile)
-            if key is not None and not self._deserves_answer(key, turn, edited):
+            if key is not None and not await self._deserves_answer(key, turn, edited):
                 return []
             if turn.forget:
                 return await self._forget(pseudonym, turn)
@@ -128,7 +129,7 @@ class ChatService:
         else:
             logger.warning("profile still changing after %d attempts, not saved", _SAVE_ATTEMPTS)
         if key is not None:
-            self._remember(key, turn)
+            await self._remember(key, turn)
         if turn.event is not None:
             self.events.record(
                 LoggedEvent(turn.event, pseudonym, turn.locale, turn.profile.country)
@@ -144,20 +145,43 @@ class ChatService:
             logger.warning("profile read failed, answering with defaults: %s", error)
             return None
 
-    def _deserves_answer(self, key: tuple[str, int], turn: Turn, edited: bool) -> bool:
-        """Whether a message is answered: always, except an edit that adds no new crisis."""
+    async def _deserves_answer(self, key: tuple[str, int], turn: Turn, edited: bool) -> bool:
+        """Whether a message is answered: always, except an edit that adds no new crisis.
+
+        How urgently the message was answered before comes from the database, so an edit that
+        another replica answered is not answered here again.
+        """
         if not edited:
             return True
-        before = self._answered.get(key, Escalation.NONE.rank)
         urgency = _urgency(turn)
-        return urgency >= Escalation.CRISIS.rank and urgency > before
+        if urgency < Escalation.CRISIS.rank:
+            return False
+        before = self._answered.get(key, Escalation.NONE.rank)
+        try:
+            stored = await self.profiles.answered_urgency(*key)
+        except StorageUnavailable as error:
+            logger.warning("answered messages not readable, judging the edit locally: %s", error)
+            stored = None
+        if stored is not None:
+            before = max(before, stored)
+        return urgency > before
 
-    def _remember(self, key: tuple[str, int], turn: Turn) -> None:
-        """Remember how urgently a message was answered, to judge its later edits."""
-        self._answered[key] = max(_urgency(turn), self._answered.get(key, _NOT_ANSWERED))
+    async def _remember(self, key: tuple[str, int], turn: Turn) -> None:
+        """Remember how urgently a message was answered, to judge its later edits.
+
+        Only a crisis or emergency goes to the database: an edit of any other message is
+        answered exactly when it becomes one, as if nothing had been kept.
+        """
+        urgency = _urgency(turn)
+        self._answered[key] = max(urgency, self._answered.get(key, _NOT_ANSWERED))
         self._answered.move_to_end(key)
         while len(self._answered) > _REMEMBERED_MESSAGES:
             self._answered.popitem(last=False)
+        if urgency >= Escalation.CRISIS.rank:
+            try:
+                await self.profiles.remember_answer(*key, urgency)
+            except StorageUnavailable as error:
+                logger.warning("answered message not recorded: %s", error)
 
     async def _forget(self, pseudonym: str, turn: Turn) -> list[Reply]:
         # Events still queued or spooled for this child must not be written after the delete.

@@ -11,6 +11,9 @@ from __future__ import annotations
 MIGRATE = 0x5AFE_B07_0001
 #: The retention purge: two purges at once run one after the other.
 PURGE = 0x5AFE_B07_0002
+#: ``/forget`` takes it alone, each event write shared: a write is either wholly before the
+#: forget (whose delete then finds its rows) or wholly after it (and sees the child forgotten).
+FORGET = 0x5AFE_B07_0003
 
 _INT64 = 1 << 64
 

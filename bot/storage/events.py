@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import BackgroundService
-from bot.clock import current_hour
+from bot.clock import current_hour, system_clock
+from bot.storage.forgotten import drop_refused, lock_for_write
 from bot.storage.models import Event
 from bot.storage.records import EventRecord
 from bot.storage.spool import EventSpool, Row
@@ -30,12 +35,18 @@ _RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 @dataclass(frozen=True)
 class LoggedEvent:
-    """An event with the context the log adds: pseudonym, locale, country."""
+    """An event with the context the log adds: pseudonym, locale, country.
+
+    Its id and hour are fixed when it is made, so every copy of it (queued, spooled, written
+    again after a crash) is the same row.
+    """
 
     record: EventRecord
     pseudonym: str
     locale: str
     country: str | None
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    hour: dt.datetime = field(default_factory=current_hour)
 
 
 class EventLog(BackgroundService):
@@ -70,6 +81,8 @@ class EventLog(BackgroundService):
         self.dropped = 0
         self.written = 0
         self.spooled = 0
+        #: Events not written because their child used /forget (in any process) after them.
+        self.refused = 0
 
     def record(self, event: LoggedEvent) -> None:
         """Queue one event; never blocks, never raises."""
@@ -113,8 +126,14 @@ class EventLog(BackgroundService):
             self._keep(rows)
 
     def _write(self, rows: list[Row]) -> None:
+        """Insert rows not written yet, then take back those of children just forgotten."""
         with self._sessions.begin() as session:
-            session.execute(insert(Event), rows)
+            lock_for_write(session)
+            session.execute(_insert_new(session.get_bind().dialect.name), rows)
+            refused = drop_refused(session, rows, system_clock())
+        if refused:
+            self.refused += refused
+            logger.info("event log: %d events of forgotten children not written", refused)
 
     def _keep(self, rows: list[Row]) -> bool:
         """Spool rows the database could not take; False (and counted) when that fails too."""
@@ -184,11 +203,20 @@ class EventLog(BackgroundService):
                     self._queue.task_done()
 
 
+def _insert_new(dialect: str) -> Insert:
+    """An insert that skips events already written (by their ``event_id``)."""
+    if dialect == "postgresql":
+        return pg_insert(Event).on_conflict_do_nothing(index_elements=["event_id"])
+    if dialect == "sqlite":
+        return sqlite_insert(Event).on_conflict_do_nothing(index_elements=["event_id"])
+    return insert(Event)
+
+
 def _rows(batch: list[LoggedEvent]) -> list[Row]:
-    hour = current_hour()
     return [
         {
-            "hour": hour,
+            "event_id": item.event_id,
+            "hour": item.hour,
             "pseudonym": item.pseudonym,
             "kind": item.record.kind,
             "intent": item.record.intent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import (
     BigInteger,
@@ -12,7 +13,9 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
+    Uuid,
     text,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -48,6 +51,9 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Random, made when the event is: a spool drained twice (a crash between the write and
+    #: emptying the spool) writes it once. None on rows written before revision 0008.
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -71,6 +77,7 @@ class Event(Base):
         Index("ix_events_hour", "hour"),
         Index("ix_events_pseudonym", "pseudonym"),
         Index("ix_events_intent_hour", "intent", "hour"),
+        Index("ix_events_event_id", "event_id", unique=True),
     )
 
 
@@ -164,3 +171,38 @@ class HandledUpdate(Base):
     handled_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_handled_updates_handled_hour", "handled_hour"),)
+
+
+class AnsweredMessage(Base):
+    """A message answered as a crisis or an emergency, for judging its edits.
+
+    Whose (pseudonym), which (its number in the child's chat), how urgently (the escalation's
+    rank) and the hour; nothing else. An edit of it is answered only when it makes the message more urgent still, whichever
+    replica Telegram hands the edit to. Messages answered less urgently need no row: an edit of
+    one is answered exactly when it becomes a crisis, as a message without a row. ``/forget``
+    deletes a child's rows, the purge the old ones.
+    """
+
+    __tablename__ = "answered_messages"
+
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    urgency: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    answered_hour: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_answered_messages_answered_hour", "answered_hour"),)
+
+
+class ForgottenPseudonym(Base):
+    """A child who used ``/forget`` in the last hour: the pseudonym and when, nothing else.
+
+    Every process's event writer refuses their events from before the forget, wherever they
+    waited (another replica's queue or spool); rows older than an hour are deleted.
+    """
+
+    __tablename__ = "forgotten_pseudonyms"
+
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    forgotten_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_forgotten_pseudonyms_forgotten_at", "forgotten_at"),)

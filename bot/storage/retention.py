@@ -13,12 +13,23 @@ from sqlalchemy import Engine, delete, func, select
 
 from bot.clock import current_hour, system_clock
 from bot.storage.advisory_locks import PURGE
-from bot.storage.models import Event, HandledUpdate, LoginAttempt, ProfileRow, ReviewerSession
+from bot.storage.forgotten import FORGOTTEN_KEPT
+from bot.storage.models import (
+    AnsweredMessage,
+    Event,
+    ForgottenPseudonym,
+    HandledUpdate,
+    LoginAttempt,
+    ProfileRow,
+    ReviewerSession,
+)
 
 #: Failed logins are only needed for rate limiting (minutes), expired sessions not at all.
 LOGIN_RECORDS_KEPT = dt.timedelta(days=1)
 #: Telegram keeps an unanswered update for at most 24 hours, so none comes back after that.
 HANDLED_UPDATES_KEPT = dt.timedelta(days=2)
+#: Crisis answers are remembered to judge edits of their message; edits come within days.
+ANSWERED_MESSAGES_KEPT = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,8 @@ class PurgeResult:
     sessions: int
     login_attempts: int
     handled_updates: int = 0
+    answered_messages: int = 0
+    forgotten_pseudonyms: int = 0
 
 
 def purge(
@@ -66,4 +79,12 @@ def purge(
         updates = connection.execute(
             delete(HandledUpdate).where(HandledUpdate.handled_hour < now - HANDLED_UPDATES_KEPT)
         ).rowcount
-    return PurgeResult(cutoff, events, profiles, sessions, attempts, updates)
+        answered = connection.execute(
+            delete(AnsweredMessage).where(
+                AnsweredMessage.answered_hour < now - ANSWERED_MESSAGES_KEPT
+            )
+        ).rowcount
+        forgotten = connection.execute(
+            delete(ForgottenPseudonym).where(ForgottenPseudonym.forgotten_at < now - FORGOTTEN_KEPT)
+        ).rowcount
+    return PurgeResult(cutoff, events, profiles, sessions, attempts, updates, answered, forgotten)

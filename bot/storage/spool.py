@@ -1,7 +1,8 @@
 """Events that could not be written yet, kept on disk until the database is back.
 
-One JSON line per event with exactly the columns of the event log (hour, pseudonym, intent...),
-never text or platform ids. The file is created 0600 and locked while in use, so two processes
+One JSON line per event with exactly the columns of the event log (event id, hour, pseudonym,
+intent...), never text or platform ids. Draining is idempotent: the database keeps one row per
+event id, so a crash after the write and before the file is emptied writes nothing twice. The file is created 0600 and locked while in use, so two processes
 sharing a data directory neither interleave lines nor drain the same events twice.
 """
 
@@ -13,6 +14,7 @@ import fcntl
 import json
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -21,13 +23,15 @@ Row = dict[str, Any]
 
 
 def _encode(row: Row) -> str:
-    hour = row["hour"]
-    return json.dumps({**row, "hour": hour.isoformat()}, ensure_ascii=True, sort_keys=True)
+    values = {**row, "hour": row["hour"].isoformat(), "event_id": str(row["event_id"])}
+    return json.dumps(values, ensure_ascii=True, sort_keys=True)
 
 
 def _decode(line: str) -> Row:
     row: Row = json.loads(line)
     row["hour"] = dt.datetime.fromisoformat(row["hour"])
+    # A line spooled before events had ids gets one now (it can be written twice, as before).
+    row["event_id"] = uuid.UUID(row["event_id"]) if row.get("event_id") else uuid.uuid4()
     return row
 
 

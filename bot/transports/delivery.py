@@ -3,8 +3,10 @@
 429s are waited out by python-telegram-bot's ``AIORateLimiter``. Here: a network error or a
 5xx is tried again a few times with a growing pause, since Telegram did not take the message.
 A read timeout is different: the request reached Telegram, which may have sent the message and
-only answered late, so it is not sent again (the child would read it twice) and no error text
-follows it.
+only answered late, or may have lost it. No error text follows it, and the choice is made per
+message: one that carries the helpline is sent once more (a child who reads the crisis answer
+twice is far better off than one who never gets it); any other is not sent again, since the
+child would most likely read it twice.
 """
 
 from __future__ import annotations
@@ -45,22 +47,38 @@ def _may_have_arrived(error: TimedOut) -> bool:
     return not isinstance(error.__cause__, _NOT_SENT)
 
 
-async def deliver(send: Callable[[], Awaitable[object]], policy: RetryPolicy) -> Outcome:
+async def deliver(
+    send: Callable[[], Awaitable[object]],
+    policy: RetryPolicy,
+    *,
+    resend_after_timeout: bool = False,
+) -> Outcome:
     """Send once, retrying network errors and 5xx; never raises a Telegram error.
 
-    Only the error's class is logged: its message can quote Telegram's answer.
+    With ``resend_after_timeout`` a read timeout (the message may or may not have arrived) is
+    followed by one more send, even when it was the last attempt. Only the error's class is
+    logged: its message can quote Telegram's answer.
     """
     pause = policy.first_pause
     attempts = max(1, policy.attempts)
     failure = "none"
-    for attempt in range(1, attempts + 1):
+    resent = not resend_after_timeout
+    attempt = 0
+    while attempt < attempts:
+        attempt += 1
         try:
             await send()
             return Outcome.SENT
         except TimedOut as error:
             if _may_have_arrived(error):
-                logger.warning("send: Telegram answered too late; not sent again")
-                return Outcome.UNCERTAIN
+                if resent:
+                    logger.warning("send: Telegram answered too late; not sent again")
+                    return Outcome.UNCERTAIN
+                # Lost or only late, nobody can tell: one more copy of a helpline message.
+                logger.warning("send: Telegram answered too late; a helpline message is resent")
+                resent = True
+                attempts = max(attempts, attempt + 1)
+                continue
             failure = type(error).__name__
         except NetworkError as error:  # connection trouble and 5xx
             failure = type(error).__name__

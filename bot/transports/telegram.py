@@ -97,7 +97,8 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[
             reply_markup=_markup(reply),
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
-        if await deliver(send, policy) is Outcome.FAILED:
+        outcome = await deliver(send, policy, resend_after_timeout=reply.helpline)
+        if outcome is Outcome.FAILED:
             return False
     return True
 

@@ -4,9 +4,12 @@ them there too. A real SQLite file that has no tables yet plays the database tha
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.events import EventLog, LoggedEvent
@@ -85,3 +88,45 @@ async def test_events_still_queued_at_forget_are_never_written(tmp_path: Path) -
     finally:
         await log.stop()
         engine.dispose()
+
+
+async def test_a_crash_between_the_drain_and_emptying_the_spool_writes_each_event_once(
+    tmp_path: Path, database: Engine
+) -> None:
+    # issue #12: the rows were committed, the process died before the spool was emptied, and
+    # the next start wrote the same events again.
+    down = make_engine(f"sqlite:///{tmp_path / 'down.sqlite3'}")  # no tables: writes fail
+    spool = EventSpool(tmp_path / "spool.jsonl")
+    log = EventLog(session_factory(down), spool=spool)
+    await log.start()
+    for name in ("a", "b", "c", "a", "b"):
+        log.record(event(name * 64))
+    await log.flush()
+    await log.stop()
+    down.dispose()
+    assert log.spooled == 5
+
+    url = database.url.render_as_string(hide_password=False)
+    crashed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tests.support.spool_crash", url, str(spool.path)],
+        timeout=60,
+        check=False,
+    )
+    assert crashed.returncode == -signal.SIGKILL
+    assert spool.pending()  # died before emptying it
+    sessions = session_factory(database)
+    with sessions() as session:
+        assert len(session.scalars(select(Event.id)).all()) == 5  # committed before the crash
+
+    restarted = EventLog(sessions, spool=spool)  # the next start drains the spool again
+    await restarted.start()
+    try:
+        await asyncio.to_thread(
+            wait_until, lambda: not spool.pending(), timeout=30, what="the second drain"
+        )
+    finally:
+        await restarted.stop()
+    with sessions() as session:
+        pseudonyms = sorted(p[0] for p in session.scalars(select(Event.pseudonym)).all())
+    assert pseudonyms == ["a", "a", "b", "b", "c"]

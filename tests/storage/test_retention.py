@@ -19,7 +19,7 @@ from bot.service.runtime import build_runtime
 from bot.settings import Settings
 from bot.stats import stats_table
 from bot.storage.database import make_engine, upgrade
-from bot.storage.models import Event, ProfileRow
+from bot.storage.models import AnsweredMessage, Event, ForgottenPseudonym, ProfileRow
 from bot.storage.record_keys import child_key
 from bot.storage.retention import purge
 from tests.conftest import TEST_KEY
@@ -80,6 +80,32 @@ def test_purge_deletes_what_is_older_than_the_retention(database: Engine) -> Non
     assert left == {pseudonym(2), pseudonym(3)}
     assert purge(database, retention_days=30, now=NOW).events == 2
     assert counts(database) == (2, 1)
+
+
+def test_purge_deletes_answered_messages_older_than_a_week(database: Engine) -> None:
+    rows = [
+        {"pseudonym": pseudonym(user), "message_id": 5, "urgency": 2, "answered_hour": hour}
+        for user, hour in ((1, NOW - dt.timedelta(days=8)), (2, NOW - dt.timedelta(days=6)))
+    ]
+    with database.begin() as connection:
+        connection.execute(insert(AnsweredMessage), rows)
+    assert purge(database, retention_days=365, now=NOW).answered_messages == 1
+    with database.connect() as connection:
+        left = connection.execute(select(AnsweredMessage.pseudonym)).scalars().all()
+    assert left == [pseudonym(2)]
+
+
+def test_purge_lets_go_of_forgets_older_than_an_hour(database: Engine) -> None:
+    rows = [
+        {"pseudonym": pseudonym(user), "forgotten_at": at}
+        for user, at in ((1, NOW - dt.timedelta(minutes=61)), (2, NOW - dt.timedelta(minutes=59)))
+    ]
+    with database.begin() as connection:
+        connection.execute(insert(ForgottenPseudonym), rows)
+    assert purge(database, retention_days=365, now=NOW).forgotten_pseudonyms == 1
+    with database.connect() as connection:
+        left = connection.execute(select(ForgottenPseudonym.pseudonym)).scalars().all()
+    assert left == [pseudonym(2)]
 
 
 async def test_the_daily_purge_runs_in_the_background(database: Engine) -> None:

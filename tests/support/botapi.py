@@ -3,7 +3,8 @@
 It speaks enough of the real HTTP API (getMe, getUpdates with long polling, sendMessage,
 answerCallbackQuery, setMyCommands, deleteWebhook...) for python-telegram-bot's real
 ``Application`` to run against it through ``TELEGRAM_BASE_URL``. Faults can be injected per
-method (:meth:`BotApiStandIn.inject`): a 429 with ``retry_after``, a 5xx, or a slow answer.
+method (:meth:`BotApiStandIn.inject`): a 429 with ``retry_after``, a 5xx, a slow answer, or a
+request lost without delivery behind a slow answer.
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ class Fault:
     @classmethod
     def slow(cls, seconds: float) -> Fault:
         return cls(delay_seconds=seconds)
+
+    @classmethod
+    def lost(cls, seconds: float) -> Fault:
+        """Not delivered, and the (error) answer comes only after ``seconds``: to the bot, a
+        read timeout like any other, though Telegram never sent the message."""
+        return cls(502, delay_seconds=seconds)
 
     @classmethod
     def held(cls, release: threading.Event) -> Fault:
@@ -219,6 +226,8 @@ class BotApiStandIn:
                 self.rejected.append(Call(method, params, token))
                 self._lock.notify_all()
         if fault.status != 200:
+            if fault.delay_seconds:
+                time.sleep(fault.delay_seconds)
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": fault.status,

@@ -113,6 +113,36 @@ async def test_a_slow_answer_is_not_followed_by_the_error_text_or_a_copy(bot: Bo
     assert len(bot.api.sent(chat_id=chat)) == 2  # exactly once each
 
 
+async def test_a_crisis_answer_lost_behind_a_read_timeout_is_sent_again(bot: Bot) -> None:
+    # issue #12: after a read timeout nothing was sent again, so a crisis answer Telegram never
+    # delivered left the child with nothing.
+    chat = 2010
+    bot.api.inject("sendMessage", Fault.lost(2.0))  # four times the bot's read timeout
+    texts = await bot.say(chat, private_message(chat, CRISIS), 1)
+    assert "🚨" in texts[0] and SORRY not in texts[0]
+    assert len(bot.api.rejected) == 1  # the first try really was lost
+
+
+async def test_a_crisis_answer_answered_late_twice_is_sent_twice_at_most(bot: Bot) -> None:
+    # Delivered but answered late: the copy is the price of never missing a crisis answer;
+    # it is paid once, not again and again.
+    chat = 2011
+    bot.api.inject("sendMessage", Fault.slow(2.0), Fault.slow(2.0))
+    texts = await bot.say(chat, private_message(chat, CRISIS), 2)
+    assert texts[0] == texts[1] and "🚨" in texts[0]
+    both = await bot.say(chat, private_message(chat, "/help"), 3)
+    assert len(both) == 3 and SORRY not in both[2]
+
+
+async def test_an_ordinary_answer_lost_behind_a_read_timeout_is_not_sent_again(bot: Bot) -> None:
+    chat = 2012
+    bot.api.inject("sendMessage", Fault.lost(2.0))
+    bot.api.push(private_message(chat, "someone hacked my instagram"))
+    texts = await bot.say(chat, private_message(chat, "/help"), 1)
+    assert len(bot.api.rejected) == 1 and SORRY not in texts[0]
+    assert len(bot.api.sent(chat_id=chat)) == 1  # only the answer to /help
+
+
 async def test_when_the_answer_cannot_be_sent_the_helpline_is(bot: Bot) -> None:
     chat = 2004
     await bot.say(chat, button_press(chat, "c:GB"), 1)  # the child lives in the UK

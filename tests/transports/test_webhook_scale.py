@@ -151,7 +151,7 @@ def test_migrate_and_purge_twice_at_once_serialise(
     try:
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert version == [("0006",)]
+        assert version == [("0010",)]
 
         now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
         with engine.begin() as connection:
