@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT
+from bot.storage.database import schema_problem
 from bot.storage.models import Event
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_KEY
 from tests.stats.test_stats import event
@@ -149,9 +150,10 @@ def test_migrate_and_purge_twice_at_once_serialise(
     assert [r.returncode for r in migrated] == [0, 0], [r.stderr for r in migrated]
     engine = create_engine(database_url)
     try:
+        assert schema_problem(engine) is None  # at this code's head, migrated once
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert version == [("0010",)]
+        assert len(version) == 1
 
         now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
         with engine.begin() as connection:
