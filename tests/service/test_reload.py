@@ -15,8 +15,8 @@ import pytest
 from bot.cli.main import main
 from bot.engine.messages import Incoming
 from bot.service.reloader import Reloader
-from bot.service.runtime import build_runtime
-from bot.settings import PROJECT_ROOT
+from bot.service.runtime import Runtime, build_runtime
+from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import TEST_KEY, make_settings
 from tests.content.test_content_check import set_text
 from tests.support.botapi import BotApiStandIn, private_message
@@ -27,14 +27,22 @@ def thanks_text(content_dir: Path) -> Path:
     return content_dir / "en" / "answers" / "thanks.yml"
 
 
-async def test_good_edit_is_served_and_bad_edit_is_not(
-    tmp_path: Path, models_dir: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def runtime_on_a_content_copy(
+    tmp_path: Path, models_dir: Path
+) -> tuple[Path, Settings, Runtime]:
+    """A started runtime reading a copy of content/ that the test may edit (no watcher)."""
     content = tmp_path / "content"
     shutil.copytree(PROJECT_ROOT / "content", content)
     settings = make_settings(tmp_path, models_dir, content_dir=content, reload_seconds=0)
     runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
     await runtime.start()
+    return content, settings, runtime
+
+
+async def test_good_edit_is_served_and_bad_edit_is_not(
+    tmp_path: Path, models_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    content, settings, runtime = await runtime_on_a_content_copy(tmp_path, models_dir)
     try:
         reloader = Reloader(runtime.service.engine, settings)
         set_text(thanks_text(content), "Any time! I'm glad I could help. 🌟")
@@ -86,11 +94,7 @@ UNREVIEWED = "Feelings like this pass quickly, so just wait."
 async def test_an_unreviewed_crisis_answer_keeps_its_reviewed_text(
     tmp_path: Path, models_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(PROJECT_ROOT / "content", content)
-    settings = make_settings(tmp_path, models_dir, content_dir=content, reload_seconds=0)
-    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
-    await runtime.start()
+    content, settings, runtime = await runtime_on_a_content_copy(tmp_path, models_dir)
     try:
         reloader = Reloader(runtime.service.engine, settings)
         # An editor changes the crisis answer (written_on untouched) and, in the same round,
@@ -122,11 +126,7 @@ async def test_an_unreviewed_crisis_answer_keeps_its_reviewed_text(
 async def test_an_unreviewed_everyday_answer_follows_the_policy(
     tmp_path: Path, models_dir: Path
 ) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(PROJECT_ROOT / "content", content)
-    settings = make_settings(tmp_path, models_dir, content_dir=content, reload_seconds=0)
-    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
-    await runtime.start()
+    content, settings, runtime = await runtime_on_a_content_copy(tmp_path, models_dir)
     try:
         reloader = Reloader(runtime.service.engine, settings)
         set_text(thanks_text(content), "Any time! I'm glad I could help. 🌟")
