@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # for precision: a child given a friend's answer is worse off than a parent given a child's.
     role_at: float = 0.7
     facet_at: float = 0.5
+    # A facet the facet model is sure of settles the topic whenever the topic classifier is
+    # less sure than this (and nothing is urgent): "300 calories a day... pro ana accounts"
+    # read as grooming at 0.51 gets the answer about eating. Measured: benchmarks/RESULTS.md.
+    facet_settles_below: float = 0.7
     # After a crisis or emergency reply, every reply keeps the helpline for this many hours;
     # only /forget or the end of this time closes the crisis.
     crisis_open_hours: float = 24.0

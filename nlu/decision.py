@@ -57,6 +57,8 @@ class Thresholds:
     role_at: float = 0.7
     #: The facet model's score from which a narrower topic gets its own answer.
     facet_at: float = 0.5
+    #: Below this topic confidence, a facet at or above ``facet_at`` settles the topic.
+    facet_settles_below: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ def choose_answer(
         unsettled = (
             decision.intent == FALLBACK_INTENT
             or decision.unsure
-            or decision.confidence < thresholds.topic_sure_at
+            or decision.confidence < thresholds.facet_settles_below
         )
         if facet_intent == decision.intent or (unsettled and decision.urgency is Urgency.NONE):
             intent, unsure, chosen_facet = facet_intent, False, facet[0]

@@ -28,6 +28,7 @@ class UnderstandingSettings(Protocol):
     urgency_at: float
     role_at: float
     facet_at: float
+    facet_settles_below: float
     max_classify_chars: int
     default_locale: str
 

@@ -36,6 +36,7 @@ class _UnderstandingSettings(Protocol):
     urgency_at: float
     role_at: float
     facet_at: float
+    facet_settles_below: float
     max_classify_chars: int
 
 
@@ -51,6 +52,7 @@ def thresholds_of(settings: _UnderstandingSettings) -> Thresholds:
         urgency_at=settings.urgency_at,
         role_at=settings.role_at,
         facet_at=settings.facet_at,
+        facet_settles_below=settings.facet_settles_below,
     )
 
 

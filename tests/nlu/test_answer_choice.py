@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,24 @@ def test_a_sure_topic_or_a_known_idiom_is_not_overruled() -> None:
     idiom = decision("out_of_scope", confidence=0.3)
     assert choose_answer(idiom, T, facet=("violence_threat", 0.9), lookalike=True).facet is None
     assert choose_answer(idiom, T, facet=("violence_threat", 0.4)).facet is None
+
+
+def test_a_sure_facet_settles_a_topic_the_classifier_is_only_half_sure_of() -> None:
+    # "300 calories a day ... pro ana accounts, im 13" read as grooming at 0.51: eating it is.
+    half_sure = decision("grooming", confidence=0.51, escalate=True)
+    eating = choose_answer(half_sure, T, facet=("eating_disorder", 0.8))
+    assert (eating.intent, eating.facet, eating.escalate) == (
+        "harmful_content",
+        "eating_disorder",
+        True,
+    )
+    # From ``facet_settles_below`` on, the topic holds; and never over an urgent message.
+    assert (
+        choose_answer(replace(half_sure, confidence=0.7), T, facet=("eating_disorder", 0.8)).facet
+        is None
+    )
+    urgent = replace(half_sure, urgency=Urgency.CRISIS)
+    assert choose_answer(urgent, T, facet=("hacked_account", 0.9)).facet is None
 
 
 def test_a_role_needs_a_sure_model_and_a_risk_topic() -> None:
