@@ -13,8 +13,8 @@ from nlu.intents import (
     CRISIS_INTENTS,
     ESCALATING_INTENTS,
     FALLBACK_INTENT,
-    INTENTS,
     RISK_INTENTS,
+    SMALL_TALK_INTENTS,
 )
 
 #: The crises a sign of danger now ("tonight", "already took", "he's coming back") makes an
@@ -254,10 +254,6 @@ def decide(
     )
 
 
-#: Intents a facet or a role never replaces: the conversation itself ("thanks", "bye"...).
-_CONVERSATION = frozenset(INTENTS) - frozenset(RISK_INTENTS) - {FALLBACK_INTENT}
-
-
 def choose_answer(
     decision: Decision,
     thresholds: Thresholds,
@@ -274,7 +270,7 @@ def choose_answer(
     reads a known harmless idiom ("killed by a sniper") as one. The role applies to the risk
     topics only, and never in an emergency: the emergency answer is for whoever writes.
     """
-    if decision.emergency or decision.ask_directly or decision.intent in _CONVERSATION:
+    if decision.emergency or decision.ask_directly or decision.intent in SMALL_TALK_INTENTS:
         return decision
     intent, unsure, chosen_facet = decision.intent, decision.unsure, None
     if (

@@ -30,3 +30,6 @@ ESCALATING_INTENTS: frozenset[str] = frozenset(
 CRISIS_INTENTS: frozenset[str] = frozenset({"self_harm", "abuse"})
 CRISIS_INTENT = "self_harm"
 FALLBACK_INTENT = "out_of_scope"
+#: The conversation itself ("hi", "thanks", "bye"...): no narrower topic or role replaces its
+#: answer. Not the fallback: a message the topics cannot place may still be a facet's.
+SMALL_TALK_INTENTS: frozenset[str] = frozenset(CONVERSATION_INTENTS) - {FALLBACK_INTENT}

@@ -16,7 +16,7 @@ from nlu.classifier import Classifier
 from nlu.crisis import CrisisNet
 from nlu.decision import Decision, Thresholds, choose_answer, decide
 from nlu.facets import FACET_SCHEME, NO_FACET
-from nlu.intents import CONVERSATION_INTENTS, RISK_INTENTS
+from nlu.intents import RISK_INTENTS, SMALL_TALK_INTENTS
 from nlu.risk_model import RiskModel
 from nlu.roles import ROLE_SCHEME, Role
 
@@ -115,7 +115,7 @@ class Understanding:
             decision.emergency
             or decision.ask_directly
             or not self.answer_models
-            or decision.intent in CONVERSATION_INTENTS
+            or decision.intent in SMALL_TALK_INTENTS
         ):
             return decision  # no other answer could be chosen: spare the models' time
         role_model = self.answer_models.get(ROLE_SCHEME.name)

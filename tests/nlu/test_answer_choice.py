@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from nlu.answer_evaluation import AnswerTestError, read_answer_file, score_answers
 from nlu.decision import Decision, Thresholds, Urgency, choose_answer, needs_clarification
+from nlu.intents import FALLBACK_INTENT
+from nlu.loading import load_understanding
 from nlu.roles import Role
+from nlu.spacy_classifier import SpacyClassifier
 
 T = Thresholds(clarify_below=0.5, self_harm_floor=0.2, escalate_mass_floor=0.5)
 
@@ -118,3 +122,25 @@ def test_answer_test_files_are_read_and_scored(tmp_path: Path) -> None:
     path.write_text('messages:\n  - {text: "hi", role: uncle, topic: other}\n', encoding="utf-8")
     with pytest.raises(AnswerTestError, match="message 1 needs"):
         read_answer_file(path)
+
+
+async def test_a_message_the_topics_cannot_place_gets_the_facet_it_is_about(
+    models_dir: Path,
+) -> None:
+    # Through the trained models: the topic classifier reads it as out of scope, and the facet
+    # model's eating problem settles it (the fallback is no conversation the facet must keep).
+    settings = Settings()
+    classifier = SpacyClassifier.load(models_dir, ["en"], default_locale="en")
+    understanding = load_understanding(
+        settings, classifier, ["en"], models_dir=models_dir, default_locale="en"
+    )
+    text = "how many calories to stop eating to look like those tiktok models"
+    assert (await classifier.classify(text, "en")).intent == FALLBACK_INTENT
+    decided = await understanding.understand(text, "en")
+    assert (decided.facet, decided.intent, decided.escalate) == (
+        "eating_disorder",
+        "harmful_content",
+        True,
+    )
+    # The conversation itself keeps its answer whatever the facet model says.
+    assert (await understanding.understand("thanks a lot, bye", "en")).facet is None
