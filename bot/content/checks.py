@@ -10,7 +10,13 @@ from bot.content.model import Where
 from nlu.crisis import CrisisNet, CrisisRule, CrisisRuleError, RuleKind
 from nlu.leakage import leaked_examples
 from nlu.normalize import normalize
-from nlu.training_data import TrainingDataError, available_locales, read_nlu_dir
+from nlu.training_data import (
+    TrainingDataError,
+    View,
+    available_locales,
+    data_files,
+    read_nlu_dir,
+)
 
 #: A non-example of these kinds must not be caught by any rule of these kinds.
 _ESCALATING_KINDS = frozenset({RuleKind.EMERGENCY, RuleKind.CRISIS})
@@ -70,8 +76,44 @@ def _line_of(directory: Path, text: str) -> Where | None:
     return None
 
 
+def _example_lines(path: Path) -> list[tuple[int, str]]:
+    """The examples of a Rasa NLU file with their line numbers (lines of ``examples: |``)."""
+    found: list[tuple[int, str]] = []
+    block_indent: int | None = None  # the indentation of the open ``examples: |`` key
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        indent = len(line) - len(line.lstrip())
+        stripped = line.strip()
+        if block_indent is not None and stripped and indent <= block_indent:
+            block_indent = None
+        if block_indent is None:
+            if stripped.lstrip("- ").startswith("examples:"):
+                block_indent = indent + (2 if stripped.startswith("- ") else 0)
+        elif stripped.startswith("- "):
+            found.append((number, stripped[2:].strip()))
+    return found
+
+
+def _repeated_examples(locale_dir: Path) -> list[Problem]:
+    """Examples one model would read twice (ignoring case): each repeat, where it is."""
+    problems: dict[Where, Problem] = {}
+    for view in View:
+        first: dict[str, Where] = {}
+        for path in data_files(locale_dir, view):
+            for number, text in _example_lines(path):
+                where = Where(path, number)
+                earlier = first.setdefault(text.lower(), where)
+                if earlier != where and where not in problems:
+                    problems[where] = Problem(
+                        where,
+                        f"the training example '{text}' is already in {earlier.file.name}, line "
+                        f"{earlier.line}, and the {view.value} model reads both: remove one "
+                        "(a repeated example counts twice in training)",
+                    )
+    return list(problems.values())
+
+
 def check_training_data(training_dir: Path, testsets_dir: Path) -> list[Problem]:
-    """Training files that cannot be read, and examples that nearly copy a test message."""
+    """Unreadable training files, examples one model reads twice, near-copies of test messages."""
     problems: list[Problem] = []
     for locale in available_locales(training_dir):
         try:
@@ -80,6 +122,7 @@ def check_training_data(training_dir: Path, testsets_dir: Path) -> list[Problem]
         except TrainingDataError as error:
             problems.append(Problem(None, str(error)))
             continue
+        problems.extend(_repeated_examples(training_dir / locale))
         for leak in leaks:
             problems.append(
                 Problem(

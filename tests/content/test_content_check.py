@@ -462,6 +462,32 @@ def test_a_test_message_copied_into_the_training_data_is_an_error(tmp_path: Path
     ]
 
 
+def test_an_example_one_model_would_read_twice_is_an_error(tmp_path: Path) -> None:
+    training = tmp_path / "training"
+    shutil.copytree(PROJECT_ROOT / "nlu" / "training" / "en", training / "en")
+    assert check_training_data(training, tmp_path / "testsets") == []
+    # The topic folder and the top level both feed the topic classifier: a repeat is an error.
+    everyday = training / "en" / "topic" / "everyday.yml"
+    greet = training / "en" / "greet.yml"
+    first = next(
+        (n, line.strip()[2:])
+        for n, line in enumerate(greet.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.startswith("    - ")
+    )
+    lines = everyday.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    everyday.write_text("\n".join([*lines, f"    - {first[1].upper()}"]) + "\n", encoding="utf-8")
+    # The same words in the role folder teach another model: allowed.
+    role = training / "en" / "role" / "role.yml"
+    role_lines = role.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    role.write_text("\n".join([*role_lines, f"    - {first[1]}"]) + "\n", encoding="utf-8")
+    problems = [str(p) for p in check_training_data(training, tmp_path / "testsets")]
+    assert problems == [
+        f"ERROR {everyday}, line {len(lines) + 1}: the training example '{first[1].upper()}' is "
+        f"already in greet.yml, line {first[0]}, and the topic model reads both: remove one "
+        "(a repeated example counts twice in training)"
+    ]
+
+
 def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     training = tmp_path / "training"
     (training / "en").mkdir(parents=True)
