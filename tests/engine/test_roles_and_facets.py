@@ -289,6 +289,9 @@ BORDERLINE: dict[tuple[str, str], str] = {
         "bully/bully_images",
     ): "role or facet score near its threshold: bully_images or images_trouble",
     ("tr", "self/adult_relationship"): "urgency near 0.3: the answer or the emergency answer",
+    # Round 8 (new urgency and facet data): measured on the edge, both ways across retrains.
+    ("uk", "bully/bully_images"): "facet images_trouble at 0.75 over the bully's role answer",
+    ("uk", "friend/friend_self_harm"): "urgency 0.30-0.31: the friend's answer or the emergency",
 }
 
 #: The answers written for someone other than the child themselves.
