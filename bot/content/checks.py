@@ -70,8 +70,8 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
 def _line_of(directory: Path, text: str) -> Where | None:
     """The file and line of a training example (for an editor to find it)."""
     for path in sorted(directory.rglob("*.yml")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip() == f"- {text}":
+        for number, example in _example_lines(path):
+            if example == text:
                 return Where(path, number)
     return None
 
