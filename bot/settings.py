@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # A risk topic the topic classifier is at least this sure of escalates without the risk
     # model; below it, and with the risk model unconvinced, the child picks the topic.
     topic_sure_at: float = 0.5
+    # Below this, a lean to a risk topic that the risk model does not confirm is no lean: the
+    # best other topic answers, without the helpline (0.4: no opened crisis test message needed
+    # the helpline from a lean below it; 12 harmless ones lost a false alarm). RESULTS.md.
+    topic_lean_at: float = 0.4
     # The urgency model (trained with the risk model): a score at or above this makes a risk
     # the crisis net or the risk model heard an emergency, with the emergency number first.
     urgency_at: float = 0.3

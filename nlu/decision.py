@@ -50,6 +50,9 @@ class Thresholds:
     risk_ask_at: float = 0.6
     #: A risk topic the classifier is at least this sure of escalates on its own.
     topic_sure_at: float = 0.5
+    #: Below ``topic_sure_at`` but at least this, a lean to a risk topic that the risk model
+    #: does not confirm asks which topic with the helpline shown; below this it is no lean.
+    topic_lean_at: float = 0.4
     #: An urgency score at or above this makes a risk the net or the risk model heard an
     #: emergency (the emergency number first).
     urgency_at: float = 0.3
@@ -106,6 +109,12 @@ def _best_escalating(result: IntentResult) -> str:
     scored = [(result.score(name), name) for name in ESCALATING_INTENTS]
     best_score, best = max(scored)
     return best if best_score > 0 else CRISIS_INTENT
+
+
+def _best_other(result: IntentResult) -> tuple[str, float]:
+    """The best-ranked intent that does not escalate, with its score (the fallback if none)."""
+    others = [(name, score) for name, score in result.ranking if name not in ESCALATING_INTENTS]
+    return max(others, key=lambda pair: pair[1], default=(FALLBACK_INTENT, 0.0))
 
 
 def decide(
@@ -208,11 +217,19 @@ def decide(
     unsure = False
     if risk >= thresholds.risk_escalate_at and intent not in ESCALATING_INTENTS:
         intent, confidence = leaning, max(result.score(leaning), risk)
-    elif intent in ESCALATING_INTENTS and confidence < thresholds.topic_sure_at and not risk_agrees:
+    elif (
+        intent in ESCALATING_INTENTS
+        and thresholds.topic_lean_at <= confidence < thresholds.topic_sure_at
+        and not risk_agrees
+    ):
         # The classifier leans to a risk topic but is unsure and the risk model disagrees:
         # ask which topic it is (with buttons) instead of guessing either way; the helpline
         # is shown with the question, since it might be serious.
         unsure = True
+    elif intent in ESCALATING_INTENTS and confidence < thresholds.topic_lean_at and not risk_agrees:
+        # Barely a lean ("mum says drink vitamins every morning" as grooming at 0.29) and no
+        # risk heard: the best other topic answers, or the child picks one, without a helpline.
+        intent, confidence = _best_other(result)
     elif (
         intent not in ESCALATING_INTENTS
         and risk_agrees

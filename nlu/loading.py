@@ -25,6 +25,7 @@ class UnderstandingSettings(Protocol):
     risk_escalate_at: float
     risk_ask_at: float
     topic_sure_at: float
+    topic_lean_at: float
     urgency_at: float
     role_at: float
     facet_at: float

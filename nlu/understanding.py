@@ -33,6 +33,7 @@ class _UnderstandingSettings(Protocol):
     risk_escalate_at: float
     risk_ask_at: float
     topic_sure_at: float
+    topic_lean_at: float
     urgency_at: float
     role_at: float
     facet_at: float
@@ -49,6 +50,7 @@ def thresholds_of(settings: _UnderstandingSettings) -> Thresholds:
         risk_escalate_at=settings.risk_escalate_at,
         risk_ask_at=settings.risk_ask_at,
         topic_sure_at=settings.topic_sure_at,
+        topic_lean_at=settings.topic_lean_at,
         urgency_at=settings.urgency_at,
         role_at=settings.role_at,
         facet_at=settings.facet_at,

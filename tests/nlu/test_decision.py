@@ -133,3 +133,24 @@ def test_urgency_never_overrides_a_known_harmless_idiom() -> None:
     verdict = NetVerdict(lookalike=RuleHit("en:lookalike", "self_harm"))
     decision = decide(ranked("out_of_scope", 0.8), verdict, THRESHOLDS, risk=0.7, now=0.95)
     assert decision.urgency is Urgency.NONE and not decision.escalate
+
+
+def test_a_bare_lean_to_a_risk_topic_is_no_lean_without_risk_heard() -> None:
+    # "mum says drink vitamins every morning" read as grooming at 0.29, the risk model hearing
+    # nothing: the best other topic answers, without the helpline.
+    topics = IntentResult(
+        "grooming", 0.29, (("grooming", 0.29), ("out_of_scope", 0.27), ("privacy", 0.2)), "test"
+    )
+    calm = decide(topics, NetVerdict(), THRESHOLDS, risk=0.1)
+    assert (calm.intent, calm.confidence) == ("out_of_scope", 0.27)
+    assert not calm.escalate and not calm.unsure
+    # From ``topic_lean_at`` up, the same lean asks which topic, with the helpline.
+    leaning = IntentResult(
+        "grooming", 0.45, (("grooming", 0.45), ("out_of_scope", 0.3), ("privacy", 0.25)), "test"
+    )
+    unsure = decide(leaning, NetVerdict(), THRESHOLDS, risk=0.1)
+    assert unsure.intent == "grooming" and unsure.unsure and unsure.escalate
+    # The risk model confirming the bare lean escalates it as before, and a rule always does.
+    assert decide(topics, NetVerdict(), THRESHOLDS, risk=0.7).escalate
+    rule = NetVerdict(crisis=RuleHit("en:grooming_meeting", "grooming"))
+    assert decide(topics, rule, THRESHOLDS, risk=0.1).escalate
