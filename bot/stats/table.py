@@ -31,6 +31,9 @@ COLUMNS: tuple[str, ...] = (
     "helpfulness_rate",
     "rasa_fallbacks",
 )
+#: The columns that hold a percentage: hidden, they read "hidden", never "<k" ("under k %").
+RATE_COLUMNS: frozenset[str] = frozenset(name for name in COLUMNS if name.endswith("_rate"))
+RATE_HIDDEN = "hidden"
 #: What each column means, for the dashboard, the README and ``--format json``.
 COLUMN_HELP: dict[str, str] = {
     "messages": "messages handled (feedback answers not counted)",
@@ -46,8 +49,9 @@ COLUMN_HELP: dict[str, str] = {
 def suppression_rule(k: int) -> str:
     """The suppression rule in plain words, as shown on every output."""
     return (
-        f"Figures computed from fewer than {k} distinct children are shown as <{k}, rates "
-        f"included. When a total is shown and only one entry of its row or column would be "
+        f"Counts computed from fewer than {k} distinct children are shown as <{k}, and rates "
+        f"computed from them as {RATE_HIDDEN!r} (a rate is a percentage: <{k} there would read as "
+        f"'under {k} %'). When a total is shown and only one entry of its row or column would be "
         f"hidden, the next smallest entry is hidden too (and so on), so that no hidden figure "
         f"can be worked out by subtracting shown figures from totals. A helpfulness rate also "
         f"needs {k} children who answered 'did this help?'."
@@ -159,7 +163,10 @@ class Entry:
         return self.period is None or self.group is None
 
     def values(self, k: int) -> dict[str, Any]:
-        """The entry as shown: numbers, ``None`` where a rate has no denominator, or ``"<k"``."""
+        """The entry as shown: numbers, ``None`` where a rate has no denominator, or hidden.
+
+        A hidden count reads ``"<k"``, a hidden rate ``"hidden"``.
+        """
         hidden = f"<{k}"
         f = self.figures
         row: dict[str, Any] = {
@@ -167,7 +174,9 @@ class Entry:
             "group": self.group if self.group is not None else ALL,
         }
         if self.suppressed:
-            row.update({name: hidden for name in COLUMNS[2:]})
+            row.update(
+                {name: RATE_HIDDEN if name in RATE_COLUMNS else hidden for name in COLUMNS[2:]}
+            )
             return row
         row.update(
             messages=f.messages,
@@ -175,7 +184,9 @@ class Entry:
             escalation_rate=_rate(f.escalations, f.messages),
             crisis_net_rate=_rate(f.crisis_net, f.messages),
             clarification_rate=_rate(f.clarified, f.text_messages),
-            helpfulness_rate=_rate(f.helpful, f.feedback) if self.helpfulness_shown else hidden,
+            helpfulness_rate=(
+                _rate(f.helpful, f.feedback) if self.helpfulness_shown else RATE_HIDDEN
+            ),
             rasa_fallbacks=f.fallbacks,
         )
         return row

@@ -216,9 +216,14 @@ def check_rows(rows: list[dict[str, Any]], expected_hidden: set[tuple[str, str]]
     assert hidden_keys(rows) == expected_hidden
     for row in rows:
         key = (str(row["period"]), str(row["group"]))
-        values = [row[c] for c in row if c not in ("period", "group")]
         if key in expected_hidden:
-            assert all(v == f"<{K}" for v in values), row
+            # Counts read "<k"; rates read "hidden", never "<k" (which would mean "under k %").
+            assert all(row[c] == "hidden" for c in row if c.endswith("_rate")), row
+            assert all(
+                v == f"<{K}"
+                for c, v in row.items()
+                if c not in ("period", "group") and not c.endswith("_rate")
+            ), row
         else:
             assert int(row["users"]) >= K, row
             # Each figure has its own noise: a shown cell may show up to 4 messages too few.
@@ -243,7 +248,7 @@ def parse_table(text: str) -> list[dict[str, Any]]:
     for line in lines[header + 2 :]:
         if not line.strip():
             continue
-        if line.startswith("Figures computed"):
+        if line.startswith("Counts computed"):
             break
         rows.append(dict(zip(names, line.split(), strict=True)))
     return rows
@@ -293,7 +298,7 @@ def test_rates_of_hidden_cells_and_small_feedback_groups_are_hidden(database: En
     table = stats_table(database, perturb=False, k=K)
     shown = table.total.values(K)
     assert shown["users"] == 8 and shown["escalation_rate"] == 0.0
-    assert shown["helpfulness_rate"] == f"<{K}"
+    assert shown["helpfulness_rate"] == "hidden"
 
 
 def test_a_larger_k_hides_more(database: Engine) -> None:
