@@ -17,15 +17,24 @@ def _token(settings: Settings) -> str:
     return settings.telegram_token.get_secret_value()
 
 
-def _call(settings: Settings, method: str, **kwargs: Any) -> Any:
-    """One Bot API call; Telegram's refusal becomes a plain error (never quoting the token)."""
+def _call(settings: Settings, method: str, *more: tuple[str, dict[str, Any]], **kwargs: Any) -> Any:
+    """Bot API calls in one session (``method`` then ``more``); the first call's result.
+
+    Telegram's refusal becomes a plain error (never quoting the token).
+    """
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
+
+    calling = [method]  # the call under way, named if Telegram refuses it
 
     async def call() -> Any:
         base_url = settings.telegram_base_url or "https://api.telegram.org/bot"
         async with Bot(_token(settings), base_url=base_url) as bot:
-            return await getattr(bot, method)(**kwargs)
+            first = await getattr(bot, method)(**kwargs)
+            for name, arguments in more:
+                calling[0] = name
+                await getattr(bot, name)(**arguments)
+            return first
 
     try:
         return asyncio.run(call())
@@ -35,7 +44,7 @@ def _call(settings: Settings, method: str, **kwargs: Any) -> Any:
             "TELEGRAM_BASE_URL."
         ) from None
     except TelegramError as error:
-        raise CliError(f"Telegram refused {method} ({type(error).__name__}).") from None
+        raise CliError(f"Telegram refused {calling[0]} ({type(error).__name__}).") from None
 
 
 def set_webhook(
@@ -52,9 +61,11 @@ def set_webhook(
         raise CliError(problem)
     assert settings.telegram_webhook_secret is not None
     connections = max_connections or settings.webhook_max_connections
+    menus = _command_menu_calls(settings)
     _call(
         settings,
         "set_webhook",
+        *menus,
         url=url,
         secret_token=settings.telegram_webhook_secret.get_secret_value(),
         allowed_updates=ALLOWED_UPDATES,
@@ -63,9 +74,33 @@ def set_webhook(
     )
     print(
         f"Telegram now sends {', '.join(ALLOWED_UPDATES)} updates to {url} "
-        f"(at most {connections} at once), with the secret token."
+        f"(at most {connections} at once), with the secret token. The command menu is "
+        f"published in {len(menus) - 1} languages (replicas never publish it)."
     )
     return 0
+
+
+def _command_menu_calls(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
+    """The ``setMyCommands`` calls for the published content: one per language and a default."""
+    from telegram import BotCommand
+
+    from bot.content.loader import load_content
+    from bot.content.ui_texts import command_menus
+
+    content, problems = load_content(settings.content_dir)
+    if content is None:
+        errors = [p for p in problems if p.severity == "error"]
+        raise CliError(
+            f"The content has {len(errors)} error(s), so the command menu cannot be published; "
+            f"run `safebot content check` first."
+        )
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for language, menu in command_menus(content.locales).items():
+        commands = [BotCommand(name, description) for name, description in menu]
+        calls.append(("set_my_commands", {"commands": commands, "language_code": language}))
+        if language == settings.default_locale:
+            calls.append(("set_my_commands", {"commands": commands}))
+    return calls
 
 
 def webhook_info(settings: Settings) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 #: key -> placeholders the text may contain (the bot fills them in).
 UI_TEXTS: dict[str, frozenset[str]] = {
     "start": frozenset(),
@@ -64,6 +67,19 @@ UI_TEXTS: dict[str, frozenset[str]] = {
 
 #: Bot commands, in the order Telegram shows them.
 COMMANDS: tuple[str, ...] = ("start", "help", "privacy", "language", "country", "forget")
+
+
+class _HasTexts(Protocol):
+    def text(self, key: str, **values: str) -> str: ...
+
+
+def command_menus(locales: Mapping[str, _HasTexts]) -> dict[str, list[tuple[str, str]]]:
+    """Each language's slash commands and their descriptions, for the platform's menu."""
+    return {
+        code: [(name, texts.text(f"cmd_{name}")) for name in COMMANDS]
+        for code, texts in sorted(locales.items())
+    }
+
 
 #: Answers the bot itself relies on, beyond one per intent.
 REQUIRED_EXTRA_ANSWERS: tuple[str, ...] = ("get_help", "emergency")

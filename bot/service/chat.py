@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.content import Escalation
-from bot.content.ui_texts import COMMANDS
+from bot.content.ui_texts import command_menus
 from bot.engine import ConversationEngine, Reply, Turn
 from bot.engine.messages import Incoming
 from bot.engine.rendering import fallback_reply, text_reply
@@ -80,10 +80,7 @@ class ChatService:
 
     def command_menus(self) -> dict[str, list[tuple[str, str]]]:
         """Each language's slash commands and their descriptions, for the platform's menu."""
-        return {
-            code: [(name, lc.text(f"cmd_{name}")) for name in COMMANDS]
-            for code, lc in sorted(self.engine.locales.items())
-        }
+        return command_menus(self.engine.locales)
 
     def pseudonym(self, platform: str, user_id: int | str) -> str:
         """The pseudonym of a platform user."""

@@ -244,17 +244,22 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("could not send the error reply (%s)", type(second).__name__)
 
 
-async def start_services(application: Application) -> None:
-    """Start the runtime's background work and publish the command menu (in the background)."""
+async def start_services(application: Application, *, publish_menu: bool = True) -> None:
+    """Start the runtime's background work and publish the command menu (in the background).
+
+    Replicas behind the webhook pass ``publish_menu=False``: ``safebot webhook set`` publishes
+    it once per deploy, so that ten replicas starting do not make ten rounds of calls.
+    """
     runtime: Runtime = application.bot_data[_RUNTIME]
     await runtime.start()
     reloader = runtime.reloader
     if reloader is not None:
         # `kill -HUP <pid>` publishes checked content at once, without waiting for the watcher.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_content)
-    application.bot_data[_MENU_TASK] = asyncio.create_task(
-        _register_commands(application, runtime), name="safebot-command-menu"
-    )
+    if publish_menu:
+        application.bot_data[_MENU_TASK] = asyncio.create_task(
+            _register_commands(application, runtime), name="safebot-command-menu"
+        )
 
 
 async def _register_commands(application: Application, runtime: Runtime) -> None:

@@ -144,7 +144,7 @@ class WebhookServer:
         except Exception as error:  # the class only: the message can quote the token
             logger.warning("could not reach Telegram (%s); trying again", type(error).__name__)
             return False
-        await start_services(self.application)
+        await start_services(self.application, publish_menu=False)  # `webhook set` does
         self._telegram_ready = True
         return True
 

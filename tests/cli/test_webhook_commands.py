@@ -39,6 +39,16 @@ def test_set_info_delete(api: BotApiStandIn) -> None:
     assert api.webhook["secret_token"] == SECRET
     assert api.webhook["allowed_updates"] == ALLOWED_UPDATES
     assert int(api.webhook["max_connections"]) == 60
+    # The command menu is published here, once per deploy: each language and the default.
+    menus = api.sent(method="setMyCommands")
+    assert sorted(str(c.params.get("language_code", "")) for c in menus) == [
+        "",
+        "en",
+        "ru",
+        "tr",
+        "uk",
+    ]
+    assert all("forget" in str(c.params["commands"]) for c in menus)
 
     info = safebot("webhook", "info", env=env(api))
     assert info.returncode == 0, info.stderr

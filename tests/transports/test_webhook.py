@@ -114,6 +114,8 @@ async def test_not_ready_until_migrated_then_answers_once(
         assert "safebot_reply_seconds_count 1.0" in metrics
         assert str(CHILD) not in metrics
         assert not any(word in metrics for word in ("chat", "user", "pseudonym"))
+    # A replica never publishes the command menu (``safebot webhook set`` does, once per deploy).
+    assert api.sent(method="setMyCommands") == []
 
 
 async def test_wrong_secret_and_bad_bodies(
