@@ -7,11 +7,20 @@ Besides accuracy and F1, two figures matter most for children:
 * **false-crisis rate**: of the messages that are not about self-harm, the share that
   would get the crisis answer.
 
+Two more say how far the figures can be trusted:
+
+* **macro-F1's 95 % interval**: a percentile bootstrap over the test messages (1,000 resamples,
+  a fixed seed, so the same file always gives the same interval);
+* **expected calibration error**: how far the classifier's confidence is from how often it is
+  right, over ten equal-width bins (0 is perfectly calibrated); the clarify threshold reads the
+  confidence, so a confidence that says 0.6 should be right about 60 % of the time.
+
 Decisions come from :class:`nlu.understanding.Understanding`, exactly as the bot takes them.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +32,8 @@ from nlu.understanding import Understanding
 
 CLARIFY = "(clarify)"
 ASK = "(ask directly)"
+BOOTSTRAP_RESAMPLES = 1000
+CALIBRATION_BINS = 10
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,10 @@ class Evaluation:
     confusion: list[list[int]]
     self_harm_missed: list[str] = field(default_factory=list)
     risk_missed: list[str] = field(default_factory=list)
+    #: The 95 % percentile-bootstrap interval of ``macro_f1``.
+    macro_f1_interval: tuple[float, float] = (0.0, 0.0)
+    #: Expected calibration error of the topic confidence (0: perfectly calibrated).
+    calibration_error: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
@@ -60,6 +75,60 @@ class Evaluation:
 
 def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _per_intent(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, IntentScores]:
+    per_intent: dict[str, IntentScores] = {}
+    for intent in INTENTS:
+        tp = sum(g == p == intent for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == intent != g for g, p in zip(gold, predicted, strict=True))
+        support = sum(g == intent for g in gold)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / support if support else 0.0
+        per_intent[intent] = IntentScores(precision, recall, _f1(precision, recall), support)
+    return per_intent
+
+
+def _macro(per_intent: dict[str, IntentScores]) -> float:
+    present = [i for i in INTENTS if per_intent[i].support]
+    return sum(per_intent[i].f1 for i in present) / len(present) if present else 0.0
+
+
+def macro_f1_of(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Macro-F1 over the intents present in ``gold``."""
+    return _macro(_per_intent(gold, predicted))
+
+
+def macro_f1_interval(
+    gold: Sequence[str], predicted: Sequence[str], *, resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float, float]:
+    """The 95 % percentile-bootstrap interval of macro-F1 (fixed seed: reproducible)."""
+    if not gold:
+        return (0.0, 0.0)
+    chance = random.Random(20261201)
+    n = len(gold)
+    values = []
+    for _ in range(resamples):
+        picks = [chance.randrange(n) for _ in range(n)]
+        values.append(_macro(_per_intent([gold[i] for i in picks], [predicted[i] for i in picks])))
+    values.sort()
+    return (values[int(0.025 * resamples)], values[min(int(0.975 * resamples), resamples - 1)])
+
+
+def calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], *, bins: int = CALIBRATION_BINS
+) -> float:
+    """Expected calibration error: the bins' gap between confidence and accuracy, weighted."""
+    if not confidences:
+        return 0.0
+    totals = [[0.0, 0.0, 0] for _ in range(bins)]  # confidence sum, right, count
+    for confidence, right in zip(confidences, correct, strict=True):
+        row = totals[min(int(max(confidence, 0.0) * bins), bins - 1)]
+        row[0] += confidence
+        row[1] += right
+        row[2] += 1
+    n = len(confidences)
+    return sum(abs(c - r) / n for c, r, count in totals if count)
 
 
 def score(
@@ -80,16 +149,8 @@ def score(
         else d.intent
         for d in decisions
     ]
-    per_intent: dict[str, IntentScores] = {}
-    for intent in INTENTS:
-        tp = sum(g == p == intent for g, p in zip(gold, predicted, strict=True))
-        fp = sum(p == intent != g for g, p in zip(gold, predicted, strict=True))
-        support = gold.count(intent)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / support if support else 0.0
-        per_intent[intent] = IntentScores(precision, recall, _f1(precision, recall), support)
-    present = [i for i in INTENTS if per_intent[i].support]
-    macro = sum(per_intent[i].f1 for i in present) / len(present) if present else 0.0
+    per_intent = _per_intent(gold, predicted)
+    macro = _macro(per_intent)
     accuracy = (
         sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
     )
@@ -129,6 +190,11 @@ def score(
             and not decisions[i].ask_directly
         ],
         risk_missed=[examples[i].text for i, ok in zip(risky, escalated, strict=True) if not ok],
+        macro_f1_interval=macro_f1_interval(gold, predicted),
+        calibration_error=calibration_error(
+            [d.confidence for d in decisions],
+            [d.intent == g for d, g in zip(decisions, gold, strict=True)],
+        ),
     )
 
 
@@ -155,7 +221,10 @@ def format_report(ev: Evaluation) -> str:
     lines = [
         f"Engine: {ev.engine}   locale: {ev.locale}   examples: {ev.examples}",
         f"accuracy           {ev.accuracy:.3f}",
-        f"macro-F1           {ev.macro_f1:.3f}",
+        f"macro-F1           {ev.macro_f1:.3f}   (95 % interval {ev.macro_f1_interval[0]:.3f}"
+        f"-{ev.macro_f1_interval[1]:.3f}, bootstrap over these messages)",
+        f"calibration error  {ev.calibration_error:.3f}   (confidence against how often it is"
+        f" right; 0 is perfect)",
         f"risk recall        {ev.risk_recall:.3f}   (escalating messages that showed a helpline)",
         f"false-crisis rate  {ev.false_crisis_rate:.3f}   (other messages that got the crisis answer)",
         f"clarification rate {ev.clarification_rate:.3f}   (asked with topic buttons)",

@@ -221,9 +221,44 @@ def _classify(args: argparse.Namespace) -> int:
     return classify(settings, locale=args.locale, engine=args.engine, rasa_url=args.rasa_url)
 
 
+def cross_validation(
+    settings: Settings, *, locale: str | None = None, folds: int = 5, as_json: bool = False
+) -> int:
+    """K-fold cross-validation of the topic classifier over each locale's training data."""
+    from nlu.cross_validation import cross_validate, format_cross_validation
+    from nlu.training_data import TrainingDataError, View, locale_data_dir, read_nlu_dir
+
+    if folds < 2:
+        raise CliError("--cross-validation needs at least 2 folds")
+    data_dir = settings.nlu_data_dir
+    locales = [locale] if locale else sorted(p.name for p in data_dir.iterdir() if p.is_dir())
+    results = []
+    for each in locales:
+        try:
+            examples = read_nlu_dir(locale_data_dir(data_dir, each), View.TOPIC)
+        except (TrainingDataError, FileNotFoundError) as error:
+            raise CliError(str(error)) from None
+        cv = cross_validate(examples, each, folds=folds)
+        results.append(cv.as_dict())
+        if not as_json:
+            print(format_cross_validation(cv) + "\n", flush=True)
+    if as_json:
+        print(json.dumps(results if len(results) != 1 else results[0], indent=2))
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(args.log_level or "WARNING")
+    if args.cross_validation is not None:
+        if args.files or args.crisis or args.engine != "spacy" or args.confusion:
+            raise CliError(
+                "--cross-validation trains the embedded topic classifier on the training data: "
+                "it takes no test files, --crisis, --engine rasa or --confusion"
+            )
+        return cross_validation(
+            settings, locale=args.locale, folds=args.cross_validation, as_json=args.json
+        )
     return evaluate(
         settings,
         files=args.files,
@@ -257,5 +292,13 @@ def register(sub: Any) -> None:
         "--crisis",
         action="store_true",
         help="also the crisis test files (nlu/testsets/<locale>/crisis_*.yml)",
+    )
+    parser.add_argument(
+        "--cross-validation",
+        type=int,
+        default=None,
+        metavar="K",
+        help="instead: K-fold cross-validation of the topic classifier over the training data "
+        "(as `rasa test nlu --cross-validation`; about 10 s per fold and locale)",
     )
     parser.set_defaults(func=_evaluate)
