@@ -1,10 +1,12 @@
 """Compare the embedded spaCy classifier with Rasa's DIET on the same machine, in one run.
 
-    python benchmarks/compare_engines.py [--locales en,ru,uk,tr] [--rasa-locales en] [--write]
+    python benchmarks/compare_engines.py [--locales en,ru,uk,tr] [--rasa-locales en]
+        [--rasa-weight 0.5] [--write]
 
-For each engine: macro-F1, risk recall and false-crisis rate on the held-out test files,
-training time, p50/p99 time to classify one message, and memory. ``--write`` records the
-table in benchmarks/RESULTS.md.
+For each engine (embedded, Rasa, and both combined with Rasa's share ``--rasa-weight``, as the
+bot does with SAFEBOT_RASA_WEIGHT): macro-F1 on the held-out test file and on the blind file,
+risk recall and false-crisis rate, training time, p50/p99 time to classify one message, and
+memory. ``--write`` records the table in benchmarks/ENGINES.md.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
 from nlu.evaluation import evaluate  # noqa: E402
 from nlu.loading import load_understanding  # noqa: E402
-from nlu.rasa_classifier import RasaClassifier, parse_answer, result_from_parse  # noqa: E402
+from nlu.rasa_classifier import (  # noqa: E402
+    RasaClassifier,
+    WithFallback,
+    parse_answer,
+    result_from_parse,
+)
 from nlu.spacy_classifier import SpacyClassifier, train_locale  # noqa: E402
 from nlu.training_data import read_nlu_file  # noqa: E402
 from nlu.understanding import Understanding  # noqa: E402
@@ -94,8 +101,15 @@ def quality(
 ) -> dict[str, float]:
     examples = read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")
     ev = asyncio.run(evaluate(understanding, examples, locale, engine=engine))
+    blind_file = settings.nlu_testsets_dir / locale / "test_blind.yml"
+    blind = (
+        asyncio.run(evaluate(understanding, read_nlu_file(blind_file), locale, engine=engine))
+        if blind_file.is_file()
+        else None
+    )
     return {
         "macro_f1": ev.macro_f1,
+        "blind_macro_f1": blind.macro_f1 if blind is not None else float("nan"),
         "accuracy": ev.accuracy,
         "risk_recall": ev.risk_recall,
         "false_crisis": ev.false_crisis_rate,
@@ -139,7 +153,7 @@ def free_port() -> int:
 
 
 def bench_rasa(
-    settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path
+    settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path, rasa_weight: float
 ) -> list[dict[str, object]]:
     env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
     rows = []
@@ -172,6 +186,14 @@ def bench_rasa(
                 settings,
                 "rasa",
             )
+            embedded = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
+            both = WithFallback(classifier, embedded, rasa_weight=rasa_weight)
+            combined = quality(
+                understanding_for(both, net, locale, settings, models_dir),
+                locale,
+                settings,
+                "combined",
+            )
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=60)
@@ -186,15 +208,27 @@ def bench_rasa(
                 "memory_mb": memory,
             }
         )
+        rows.append(
+            {
+                "engine": f"combined (Rasa {rasa_weight:g})",
+                "locale": locale,
+                **combined,
+                "train_s": seconds,
+                "p50_ms": float("nan"),
+                "p99_ms": float("nan"),
+                "memory_mb": "both",
+            }
+        )
     return rows
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    head = "| engine | locale | macro-F1 | accuracy | risk recall | false-crisis | self_harm missed | train s | p50 ms | p99 ms | memory MB |"
-    lines = [head, "|" + "---|" * 11]
+    head = "| engine | locale | macro-F1 | blind macro-F1 | accuracy | risk recall | false-crisis | self_harm missed | train s | p50 ms | p99 ms | memory MB |"
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
         lines.append(
-            f"| {r['engine']} | {r['locale']} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | "
+            f"| {r['engine']} | {r['locale']} | {r['macro_f1']:.3f} | {r['blind_macro_f1']:.3f} | "
+            f"{r['accuracy']:.3f} | "
             f"{r['risk_recall']:.3f} | {r['false_crisis']:.3f} | {int(r['self_harm_missed'])} | "  # type: ignore[call-overload]
             f"{r['train_s']:.1f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r.get('memory_mb', '')} |"
         )
@@ -205,6 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--locales", default="en,ru,uk,tr")
     parser.add_argument("--rasa-locales", default="en", help="'' to skip Rasa")
+    parser.add_argument("--rasa-weight", type=float, default=0.5, help="Rasa's share, combined")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     settings = Settings()
@@ -216,7 +251,9 @@ def main() -> None:
         for row in rows:
             row["memory_mb"] = f"{memory:.0f} (bot, all locales)"
         if args.rasa_locales:
-            rows += bench_rasa(settings, args.rasa_locales.split(","), net, models_dir)
+            rows += bench_rasa(
+                settings, args.rasa_locales.split(","), net, models_dir, args.rasa_weight
+            )
     for row in rows:
         if isinstance(row.get("memory_mb"), float):
             row["memory_mb"] = f"{row['memory_mb']:.0f} (server)"
@@ -228,13 +265,14 @@ def main() -> None:
             f"# Classifier benchmark\n\nMeasured {dt.date.today().isoformat()} on {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, by "
             "`python benchmarks/compare_engines.py --write`.\n\n"
-            "Quality is on the held-out `nlu/testsets/<locale>/test_nlu.yml` files, through the same "
+            "Quality is on the held-out `nlu/testsets/<locale>/test_nlu.yml` and `test_blind.yml` "
+            "files (both opened: their errors have guided training data), through the same "
             "decision rules as the bot (crisis net, self-harm floor, escalation floor, clarifying "
             "question; a clarifying question counts as a miss for macro-F1). Latency is one "
             "message, in process for spaCy and over HTTP for Rasa. Memory is the resident set size "
             "of the bot process (spaCy, all locales loaded) and of the Rasa server.\n\n"
         )
-        (ROOT / "benchmarks" / "RESULTS.md").write_text(header + rendered + "\n", encoding="utf-8")
+        (ROOT / "benchmarks" / "ENGINES.md").write_text(header + rendered + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

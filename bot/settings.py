@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     rasa_token: SecretStr | None = None
     # Well under a second: past it, the embedded model answers instead.
     rasa_timeout_seconds: float = 0.5
+    # Rasa's share when both engines classify (SAFEBOT_RASA_URL set): 1 is Rasa alone, with the
+    # embedded model only as its fallback; below 1 both rank every message and the rankings are
+    # averaged with this weight (benchmarks/compare_engines.py measures each against both alone).
+    rasa_weight: float = 1.0
     # A Python 3.10 interpreter for Rasa's own environment; found via PATH or pyenv if unset.
     rasa_python: str | None = None
 
@@ -210,6 +214,13 @@ class Settings(BaseSettings):
     def _at_least_one_update(cls, value: int) -> int:
         if value < 1:
             raise ValueError("SAFEBOT_TELEGRAM_CONCURRENT_UPDATES must be 1 or more")
+        return value
+
+    @field_validator("rasa_weight")
+    @classmethod
+    def _a_share(cls, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("SAFEBOT_RASA_WEIGHT must be between 0 and 1")
         return value
 
     @field_validator("retention_days")

@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 ENGINE = "rasa"
 FALLBACK_ENGINE = "spacy-fallback"
+COMBINED_ENGINE = "combined"
 _RASA_FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -136,13 +137,36 @@ class RasaClassifier:
         await self._client.aclose()
 
 
-class WithFallback:
-    """Rasa first; the embedded classifier when Rasa is slow, down or has no model for a locale."""
+def combine(rasa: IntentResult, embedded: IntentResult, *, rasa_weight: float) -> IntentResult:
+    """Both engines' rankings averaged, intent by intent (an intent one leaves out scores 0)."""
+    names = {name for name, _ in rasa.ranking} | {name for name, _ in embedded.ranking}
+    if not names:
+        return embedded
+    scores = {
+        name: rasa_weight * rasa.score(name) + (1.0 - rasa_weight) * embedded.score(name)
+        for name in names
+    }
+    ranking = tuple(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
+    intent, confidence = ranking[0]
+    return IntentResult(intent, confidence, ranking, COMBINED_ENGINE)
 
-    def __init__(self, primary: RasaClassifier, fallback: Classifier) -> None:
+
+class WithFallback:
+    """Rasa first; the embedded classifier when Rasa is slow, down or has no model for a locale.
+
+    With ``rasa_weight`` below 1 both engines classify every message and their rankings are
+    averaged (``combine``): Rasa's share is ``rasa_weight``. Rasa failing still falls back.
+    """
+
+    def __init__(
+        self, primary: RasaClassifier, fallback: Classifier, *, rasa_weight: float = 1.0
+    ) -> None:
+        if not 0.0 <= rasa_weight <= 1.0:
+            raise ValueError("rasa_weight must be between 0 and 1")
         self.primary = primary
         self.fallback = fallback
-        self.name = primary.name
+        self.rasa_weight = rasa_weight
+        self.name = primary.name if rasa_weight == 1.0 else COMBINED_ENGINE
         self.fallbacks = 0
 
     async def classify(self, text: str, locale: str) -> IntentResult:
@@ -150,9 +174,13 @@ class WithFallback:
         if not self.primary.serves(locale):
             return await self.fallback.classify(text, locale)
         try:
-            return await self.primary.classify(text, locale)
+            rasa = await self.primary.classify(text, locale)
         except RasaUnavailable as error:
             self.fallbacks += 1
             logger.warning("rasa fallback: %s; the embedded model answered", error)
             result = await self.fallback.classify(text, locale)
             return IntentResult(result.intent, result.confidence, result.ranking, FALLBACK_ENGINE)
+        if self.rasa_weight == 1.0:
+            return rasa
+        embedded = await self.fallback.classify(text, locale)
+        return combine(rasa, embedded, rasa_weight=self.rasa_weight)

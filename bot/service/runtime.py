@@ -137,7 +137,7 @@ def build_classifier(
         timeout_seconds=settings.rasa_timeout_seconds,
         token=settings.rasa_token,
     )
-    return WithFallback(rasa, embedded), rasa
+    return WithFallback(rasa, embedded, rasa_weight=settings.rasa_weight), rasa
 
 
 @dataclass
