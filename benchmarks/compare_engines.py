@@ -35,7 +35,7 @@ from bot.settings import Settings  # noqa: E402
 from nlu import rasa_server  # noqa: E402
 from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
-from nlu.evaluation import evaluate  # noqa: E402
+from nlu.evaluation import Evaluation, evaluate  # noqa: E402
 from nlu.loading import load_understanding  # noqa: E402
 from nlu.rasa_classifier import (  # noqa: E402
     RasaClassifier,
@@ -100,13 +100,16 @@ def quality(
     understanding: Understanding, locale: str, settings: Settings, engine: str
 ) -> dict[str, float]:
     examples = read_nlu_file(settings.nlu_testsets_dir / locale / "test_nlu.yml")
-    ev = asyncio.run(evaluate(understanding, examples, locale, engine=engine))
     blind_file = settings.nlu_testsets_dir / locale / "test_blind.yml"
-    blind = (
-        asyncio.run(evaluate(understanding, read_nlu_file(blind_file), locale, engine=engine))
-        if blind_file.is_file()
-        else None
-    )
+
+    async def both() -> tuple[Evaluation, Evaluation | None]:
+        # One event loop for both files: a Rasa client's connections belong to the loop.
+        ev = await evaluate(understanding, examples, locale, engine=engine)
+        if not blind_file.is_file():
+            return ev, None
+        return ev, await evaluate(understanding, read_nlu_file(blind_file), locale, engine=engine)
+
+    ev, blind = asyncio.run(both())
     return {
         "macro_f1": ev.macro_f1,
         "blind_macro_f1": blind.macro_f1 if blind is not None else float("nan"),
@@ -187,7 +190,9 @@ def bench_rasa(
                 "rasa",
             )
             embedded = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
-            both = WithFallback(classifier, embedded, rasa_weight=rasa_weight)
+            # A client of its own: the first one's connections belong to a closed event loop.
+            fresh = RasaClassifier({locale: url}, timeout_seconds=30)
+            both = WithFallback(fresh, embedded, rasa_weight=rasa_weight)
             combined = quality(
                 understanding_for(both, net, locale, settings, models_dir),
                 locale,
