@@ -34,6 +34,7 @@ import yaml
 
 from nlu.normalize import normalize
 from nlu.pattern_prefilter import PatternPrefilter
+from nlu.yaml_loading import FAST_SAFE_LOADER
 
 
 class RuleKind(StrEnum):
@@ -127,7 +128,7 @@ def load_rules(path: Path, data: bytes | None = None) -> list[CrisisRule]:
     """Load and compile one locale's rules file (``data``: its bytes, when already read)."""
     raw_text = (path.read_bytes() if data is None else data).decode("utf-8")
     try:
-        document = yaml.load(raw_text, Loader=_YAML_LOADER)
+        document = yaml.load(raw_text, Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
         raise CrisisRuleError(f"{path}: this is not valid YAML ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
@@ -171,8 +172,6 @@ def load_rules(path: Path, data: bytes | None = None) -> list[CrisisRule]:
     return rules
 
 
-#: libyaml's safe loader when it is installed (the rules files are large), else PyYAML's.
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Nets already built in this process, by the digest of their files (the latest few).
 _BUILT: dict[str, CrisisNet] = {}
 _BUILT_KEEP = 4

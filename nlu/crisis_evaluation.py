@@ -22,6 +22,7 @@ import yaml
 
 from nlu.decision import Decision, Urgency
 from nlu.understanding import Understanding
+from nlu.yaml_loading import FAST_SAFE_LOADER
 
 LOOKALIKE = "lookalike"
 
@@ -42,7 +43,7 @@ class CrisisCase:
 def message_list(path: Path, error: type[ValueError]) -> list[Any]:
     """The ``messages:`` list of a test file (crisis or answer); ``error`` names the file."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as failure:
         raise error(f"{path}: cannot be read ({type(failure).__name__})") from None
     if not isinstance(document, dict) or not isinstance(document.get("messages"), list):

@@ -49,33 +49,46 @@ class Leak:
     similarity: float
 
 
+class TrainingIndex:
+    """The word sets of some training examples, indexed by word, to compare test files with.
+
+    Built once per locale: comparing each test file then costs only its own messages.
+    """
+
+    def __init__(self, training: Sequence[str]) -> None:
+        self._words = [words_of(text) for text in training]
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for index, words in enumerate(self._words):
+            if len(words) >= MIN_WORDS:
+                for word in words:
+                    self._postings[word].append(index)
+
+    def leaks(self, tests: Iterable[str], *, threshold: float = NEAR_DUPLICATE) -> list[Leak]:
+        """Every (training, test) pair at least ``threshold`` similar."""
+        leaks: list[Leak] = []
+        for test_index, text in enumerate(tests):
+            words = words_of(text)
+            if len(words) < MIN_WORDS:
+                continue
+            shared: dict[int, int] = defaultdict(int)
+            for word in words:
+                for index in self._postings.get(word, ()):
+                    shared[index] += 1
+            for index, common in shared.items():
+                # Jaccard ≥ t needs |A ∩ B| ≥ t · |A|; skip the rest before computing the union.
+                if common < threshold * len(words):
+                    continue
+                score = similarity(words, self._words[index])
+                if score >= threshold:
+                    leaks.append(Leak(index, test_index, score))
+        return leaks
+
+
 def find_leaks(
     training: Sequence[str], tests: Iterable[str], *, threshold: float = NEAR_DUPLICATE
 ) -> list[Leak]:
     """Every (training, test) pair at least ``threshold`` similar, via a word index."""
-    train_words = [words_of(text) for text in training]
-    postings: dict[str, list[int]] = defaultdict(list)
-    for index, words in enumerate(train_words):
-        if len(words) >= MIN_WORDS:
-            for word in words:
-                postings[word].append(index)
-    leaks: list[Leak] = []
-    for test_index, text in enumerate(tests):
-        words = words_of(text)
-        if len(words) < MIN_WORDS:
-            continue
-        shared: dict[int, int] = defaultdict(int)
-        for word in words:
-            for index in postings.get(word, ()):
-                shared[index] += 1
-        for index, common in shared.items():
-            # Jaccard ≥ t needs |A ∩ B| ≥ t · |A|; skip the rest before computing the union.
-            if common < threshold * len(words):
-                continue
-            score = similarity(words, train_words[index])
-            if score >= threshold:
-                leaks.append(Leak(index, test_index, score))
-    return leaks
+    return TrainingIndex(training).leaks(tests, threshold=threshold)
 
 
 @dataclass(frozen=True)
@@ -111,9 +124,10 @@ def leaked_examples(training_dir: Path, testsets_dir: Path) -> list[LeakedExampl
     from nlu.training_data import read_nlu_dir
 
     training = [example.text for example in read_nlu_dir(training_dir)]
+    index = TrainingIndex(training)
     found: list[LeakedExample] = []
     for path in sorted(testsets_dir.rglob("*.yml")):
-        for leak in find_leaks(training, test_messages(path)):
+        for leak in index.leaks(test_messages(path)):
             found.append(
                 LeakedExample(training[leak.training_index], path, round(leak.similarity, 2))
             )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from nlu.yaml_loading import FAST_SAFE_LOADER
+
 # Rasa entity annotations: [text](entity), [text]{"entity": ...}, [text][...]
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
 
@@ -34,7 +36,7 @@ def _strip_annotations(text: str) -> str:
 def read_nlu_file(path: Path) -> list[Example]:
     """Read the intent examples of one Rasa NLU YAML file."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
         raise TrainingDataError(f"{path}: this is not valid YAML ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):

@@ -342,7 +342,7 @@ def test_no_published_figure_is_between_one_and_k(database: Engine) -> None:
 def test_the_filters_the_attack_skips_publish_nothing(database: Engine) -> None:
     generate(database, 6)
     whole = (FIRST_MONDAY, FIRST_MONDAY + dt.timedelta(days=7 * WEEKS - 1))
-    skipped = [(l, c) for l in ALL_LOCALES for c in ALL_COUNTRIES if not has_events(l, c)]
+    skipped = [(lo, co) for lo in ALL_LOCALES for co in ALL_COUNTRIES if not has_events(lo, co)]
     assert len(skipped) == 10
     for locale, country in skipped:
         for by in DIMENSIONS:
