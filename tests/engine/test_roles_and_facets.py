@@ -292,6 +292,8 @@ BORDERLINE: dict[tuple[str, str], str] = {
     # Round 8 (new urgency and facet data): measured on the edge, both ways across retrains.
     ("uk", "bully/bully_images"): "facet images_trouble at 0.75 over the bully's role answer",
     ("uk", "friend/friend_self_harm"): "urgency 0.30-0.31: the friend's answer or the emergency",
+    # Round 10: failed in a local run on models of unchanged data, passed in CI the same day.
+    ("en", "bully/bully_images"): "facet images_trouble at 0.58 over the bully's role answer",
 }
 
 #: The answers written for someone other than the child themselves.

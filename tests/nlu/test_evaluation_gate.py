@@ -1,4 +1,4 @@
-"""CI's quality gate: what children get (crisis net, risk model, topic classifier) on held-out files.
+"""CI's quality gate: what children get (crisis net, risk, topic and answer models) on held-out files.
 
 Floors are set a little below what was measured (benchmarks/RESULTS.md), so noise does not fail
 CI but a real regression does. Every self_harm test message must reach the crisis answer (or the
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
-from nlu.crisis import CrisisNet
 from nlu.crisis_evaluation import LOOKALIKE, evaluate_crisis, read_crisis_file
 from nlu.evaluation import evaluate
-from nlu.spacy_classifier import SpacyClassifier, load_risk_model
+from nlu.loading import load_understanding
+from nlu.spacy_classifier import SpacyClassifier
 from nlu.training_data import read_nlu_file
 from nlu.understanding import Understanding
 
@@ -29,12 +29,14 @@ CRISIS_FILES = sorted((path.parent.name, path.name) for path in TESTS.glob("*/cr
 
 
 def understanding(models_dir: Path, locale: str) -> Understanding:
-    settings = Settings()
-    return Understanding.of(
-        settings,
-        net=CrisisNet.from_dir(settings.crisis_rules_dir),
-        classifier=SpacyClassifier.load(models_dir, [locale], default_locale=locale),
-        risk=load_risk_model(models_dir, [locale], default_locale=locale),
+    """What the bot understands: the net, the risk model, the classifier and the answer models
+    (a facet such as a planned meeting shows the helpline too), as the bot loads them."""
+    return load_understanding(
+        Settings(),
+        SpacyClassifier.load(models_dir, [locale], default_locale=locale),
+        [locale],
+        models_dir=models_dir,
+        default_locale=locale,
     )
 
 
