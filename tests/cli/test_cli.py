@@ -103,9 +103,7 @@ def test_train_shows_progress_compares_and_installs(tmp_path: Path) -> None:
     assert (tmp_path / "models" / "spacy-en" / "safebot-meta.json").is_file()
 
 
-def test_train_refuses_a_model_that_is_worse_for_children(
-    tmp_path: Path, models_dir: Path
-) -> None:
+def test_train_refuses_a_model_that_is_worse_for_children(tmp_path: Path, models_dir: Path) -> None:
     nlu = tmp_path / "nlu"
     shutil.copytree(PROJECT_ROOT / "nlu", nlu, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     env = {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_NLU_DIR": str(nlu)}
