@@ -26,12 +26,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 import yaml
 
+from nlu.keyboard_layout import cyrillic_reading
 from nlu.normalize import normalize
 from nlu.pattern_prefilter import PatternPrefilter
 from nlu.yaml_loading import FAST_SAFE_LOADER
@@ -106,6 +107,17 @@ class NetVerdict:
     def hit(self, kind: RuleKind) -> RuleHit | None:
         """The rule of one kind that fired, if any."""
         return getattr(self, kind.value)
+
+    def raised_by(self, other: NetVerdict) -> NetVerdict:
+        """This verdict with ``other``'s hits where it has none, except a look-alike's."""
+        return replace(
+            self,
+            **{
+                kind.value: self.hit(kind) or other.hit(kind)
+                for kind in RuleKind
+                if kind is not RuleKind.LOOKALIKE
+            },
+        )
 
 
 def _compile(path: Path, rule_id: str, patterns: object) -> tuple[re.Pattern[str], ...]:
@@ -231,8 +243,18 @@ class CrisisNet:
         return list(self._rules.get(locale, []))
 
     def check(self, text: str, locale: str) -> NetVerdict:
-        """Run the rules of the child's locale first, then every other locale's."""
-        normalized = normalize(text)
+        """Run the rules of the child's locale first, then every other locale's.
+
+        A text typed on the wrong keyboard layout ("z [jxe evthtnm") is read as the Cyrillic keys
+        too; what that reading finds can raise the verdict, never lower it (no look-alike).
+        """
+        verdict = self._verdict(normalize(text), locale)
+        reading = cyrillic_reading(text, locale)
+        if reading is None:
+            return verdict
+        return verdict.raised_by(self._verdict(normalize(reading), locale))
+
+    def _verdict(self, normalized: str, locale: str) -> NetVerdict:
         # locale -> rule position -> the rule's patterns that could match, in file order
         candidates: dict[str, dict[int, list[re.Pattern[str]]]] = {}
         for number in sorted(self._prefilter.candidates(normalized)):

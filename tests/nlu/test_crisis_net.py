@@ -8,7 +8,7 @@ from bot.content.checks import check_crisis_rules
 from bot.engine.messages import Incoming
 from bot.service.runtime import Runtime
 from bot.settings import PROJECT_ROOT
-from nlu.crisis import CrisisNet, RuleKind
+from nlu.crisis import CrisisNet, NetVerdict, RuleKind
 from nlu.normalize import normalize
 
 RULES = PROJECT_ROOT / "nlu" / "crisis_rules"
@@ -81,3 +81,28 @@ async def test_every_crisis_example_reaches_the_crisis_answer(runtime: Runtime) 
 )
 def test_hard_negatives_in_other_languages(locale: str, text: str) -> None:
     assert not NET.check(text, locale).crisis
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "meant"),
+    [
+        # «он зовёт меня к себе и просит никому не говорить, мне 12»
+        ("ru", "jy pjd`n vtyz r ct,t b ghjcbn ybrjve yt ujdjhbnm? vyt 12", "grooming"),
+        # «я ковтнула всі пігулки»
+        ("uk", "z rjdnyekf dcs gsuekrb", "self_harm"),
+    ],
+)
+def test_a_crisis_typed_on_the_wrong_keyboard_layout_is_read(
+    locale: str, typed: str, meant: str
+) -> None:
+    verdict = NET.check(typed, locale)
+    hit = verdict.emergency or verdict.crisis
+    assert hit is not None and hit.intent == meant
+
+
+def test_the_wrong_layout_reading_never_adds_a_look_alike_or_reads_english() -> None:
+    # «кошка поцарапала мне руки»: a look-alike in Cyrillic, nothing when typed in Latin keys
+    assert NET.check("кошка поцарапала мне руки", "ru").lookalike is not None
+    assert NET.check("rjirf gjwfhfgfkf vyt herb", "ru").lookalike is None
+    # English in a Russian chat reads as nonsense Cyrillic, which no rule matches
+    assert NET.check("my cat scratched me lol", "ru") == NetVerdict()
