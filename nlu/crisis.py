@@ -92,6 +92,10 @@ class RuleHit:
     intent: str
 
 
+#: The kinds a second reading of a message (``NetVerdict.raised_by``) may add.
+RAISING_KINDS = (RuleKind.EMERGENCY, RuleKind.CRISIS, RuleKind.DISTRESS, RuleKind.THREAT)
+
+
 @dataclass(frozen=True)
 class NetVerdict:
     """What the safety net found in one message: the first rule of each kind that fired."""
@@ -109,15 +113,12 @@ class NetVerdict:
         return getattr(self, kind.value)
 
     def raised_by(self, other: NetVerdict) -> NetVerdict:
-        """This verdict with ``other``'s hits where it has none, except a look-alike's."""
-        return replace(
-            self,
-            **{
-                kind.value: self.hit(kind) or other.hit(kind)
-                for kind in RuleKind
-                if kind is not RuleKind.LOOKALIKE
-            },
-        )
+        """This verdict with ``other``'s emergency, crisis, distress or threat where it has none.
+
+        Only what makes a reply escalate on its own: a look-alike could hide a crisis, and a sign
+        of danger now ("at 10", "in 5 mins") also turns up in a nonsense reading of digits.
+        """
+        return replace(self, **{k.value: self.hit(k) or other.hit(k) for k in RAISING_KINDS})
 
 
 def _compile(path: Path, rule_id: str, patterns: object) -> tuple[re.Pattern[str], ...]:
@@ -246,7 +247,8 @@ class CrisisNet:
         """Run the rules of the child's locale first, then every other locale's.
 
         A text typed on the wrong keyboard layout ("z [jxe evthtnm") is read as the Cyrillic keys
-        too; what that reading finds can raise the verdict, never lower it (no look-alike).
+        too; what that reading finds can raise the verdict, never lower it
+        (:meth:`NetVerdict.raised_by`).
         """
         verdict = self._verdict(normalize(text), locale)
         reading = cyrillic_reading(text, locale)

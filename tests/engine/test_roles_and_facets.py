@@ -275,7 +275,6 @@ SCENARIOS: list[tuple[str, str, str]] = [
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     ("ru", "parent/parent_bullying"): "the role model is not sure enough (< 0.7) of a parent",
     ("ru", "self/adult_relationship"): "'мой парень' (my boyfriend) read as a friend writing",
-    ("uk", "self/eating_disorder"): "the facet model misses it; the topic is out of scope",
     ("tr", "parent/parent_grooming"): "read as pictures: the parent gets parent_images",
     ("tr", "self/doxxing"): "read as grooming in a crisis; no facet across topics in a crisis",
     ("tr", "self/violence_threat"): "'yarın' (tomorrow) makes it an abuse emergency",

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.settings import PROJECT_ROOT
 from nlu.crisis import CrisisNet, NetVerdict, RuleHit
 from nlu.crisis_evaluation import read_crisis_file
+from nlu.keyboard_layout import cyrillic_reading
 from nlu.normalize import normalize
 from nlu.pattern_prefilter import PatternPrefilter, necessary_strings
 from nlu.training_data import read_nlu_dir, read_nlu_file
@@ -51,8 +52,16 @@ CORPUS = _corpus()
 
 
 def _slow_check(text: str, locale: str) -> NetVerdict:
-    """The net without its prefilter: every pattern of every rule, in the net's order."""
-    normalized = normalize(text)
+    """The net without its prefilter: every pattern of every rule, in the net's order, on the
+    text and on its reading as Cyrillic keys (a look-alike only from the text itself)."""
+    verdict = _slow_verdict(normalize(text), locale)
+    reading = cyrillic_reading(text, locale)
+    return (
+        verdict if reading is None else verdict.raised_by(_slow_verdict(normalize(reading), locale))
+    )
+
+
+def _slow_verdict(normalized: str, locale: str) -> NetVerdict:
     found: dict[str, RuleHit] = {}
     for current in [locale, *[o for o in NET.locales if o != locale]]:
         for rule in NET.rules(current):
