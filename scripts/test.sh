@@ -4,7 +4,7 @@
 #
 # Needs: root (or the Debian packages chromium and faketime already installed), PostgreSQL at
 # 127.0.0.1:5432 with the database `test` (started here if it is installed but stopped), and
-# Python 3.11+. Takes about 27 minutes on 2 cores in a fresh clone (the Rasa tests set up their own
+# Python 3.11+. Takes about 20 minutes on 2 cores in a fresh clone (the Rasa tests set up their own
 # Python 3.10 environment on the first run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
