@@ -18,6 +18,7 @@ from bot.content.publishing import publishable
 from bot.engine import ConversationEngine
 from bot.settings import Settings
 from nlu.crisis import CrisisNet
+from nlu.loading import settle_heap
 from nlu.rasa_classifier import WithFallback
 from nlu.spacy_classifier import (
     META_FILE,
@@ -100,6 +101,7 @@ class Reloader(BackgroundService):
         content = publication.content
         self.engine.understanding.net = CrisisNet.from_dir(self.settings.crisis_rules_dir)
         self.engine.replace_content(content)
+        settle_heap()
         self.reloads += 1
         answers = sum(len(lc.answers) for lc in content.locales.values())
         logger.info("content published: %d locales, %d answers", len(content.locales), answers)
@@ -130,6 +132,7 @@ class Reloader(BackgroundService):
             understanding.classifier = fresh
         understanding.risk = risk
         understanding.answer_models = answer_models
+        settle_heap()
         logger.info("classifier reloaded for %s", ", ".join(self._locales))
         return True
 
