@@ -360,3 +360,28 @@ async def test_a_parents_crisis_line_speaks_to_the_parent(runtime: Runtime) -> N
     assert opening(content, "en", "parent_self_harm") in shown
     assert "If your child is in danger right now, call 999" in shown
     assert "116 123" in shown  # Samaritans: the suicide line first, whoever writes
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        (
+            "en",
+            "i only eat 300 calories a day and i feel dizzy all the time, i want to look like them im 13",
+        ),
+        ("ru", "я ем 300 калорий в день и постоянно кружится голова, хочу быть как они, мне 13"),
+    ],
+)
+async def test_dizziness_from_not_eating_gets_the_eating_answer_with_the_helpline(
+    runtime: Runtime, locale: str, text: str
+) -> None:
+    # Dizzy all the time from dieting is not an injury now: the answer about eating (with its
+    # helpline) helps more than the emergency number ahead of everything.
+    content = runtime.service.engine.content
+    await runtime.service.handle("test", USER, Incoming.command("start", locale))
+    await runtime.service.handle("test", USER, Incoming.button("c:GB", locale))
+    replies = await runtime.service.handle("test", USER, Incoming.message(text, locale))
+    shown = "\n".join(reply.text for reply in replies)
+    assert opening(content, locale, "eating_disorder") in shown
+    assert "999" not in shown.splitlines()[0]
+    assert "116 123" in shown or "0800 1111" in shown
