@@ -111,6 +111,21 @@ def _best_escalating(result: IntentResult) -> str:
     return best if best_score > 0 else CRISIS_INTENT
 
 
+def _sign_settles_weak_lean(
+    intent: str, result: IntentResult, verdict: NetVerdict, thresholds: Thresholds
+) -> str:
+    """The intent of an emergency the models found: the sign of danger's, over a weak topic lean.
+
+    "got 40 of mum's tablets, tonight" leans to abuse at 0.04 (the best of the risk topics, all
+    near zero), while its signs (tablets saved, "tonight") are about suicide: the reply then puts
+    the suicide line first and the open crisis remembers the right topic.
+    """
+    sign = verdict.emergency_sign
+    if sign is None or sign.intent == intent or result.score(intent) >= thresholds.topic_sure_at:
+        return intent
+    return sign.intent
+
+
 def _best_other(result: IntentResult) -> tuple[str, float]:
     """The best-ranked intent that does not escalate, with its score (the fallback if none)."""
     others = [(name, score) for name, score in result.ranking if name not in ESCALATING_INTENTS]
@@ -191,6 +206,7 @@ def decide(
         # Risk the models hear, happening now ("say bye to everyone for me", "i'm at the
         # station and i've decided"): the emergency number first, not a question.
         intent = leaning if leaning in NOW_INTENTS else CRISIS_INTENT
+        intent = _sign_settles_weak_lean(intent, result, verdict, thresholds)
         return Decision(
             intent=intent,
             confidence=max(result.score(intent), risk),
@@ -251,6 +267,7 @@ def decide(
         # "i want to die" + "tonight" / "on the roof" / "took", found by the models: only when
         # the risk model agrees, so one model's slip does not put 112 first.
         urgency = Urgency.EMERGENCY
+        intent = _sign_settles_weak_lean(intent, result, verdict, thresholds)
     # The direct question is about suicide and self-harm, so an unsure risk asks it only when
     # the risk looks like self-harm (not like grooming or pictures).
     unsure_self_harm = risk_agrees and leaning == CRISIS_INTENT

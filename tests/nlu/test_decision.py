@@ -154,3 +154,17 @@ def test_a_bare_lean_to_a_risk_topic_is_no_lean_without_risk_heard() -> None:
     assert decide(topics, NetVerdict(), THRESHOLDS, risk=0.7).escalate
     rule = NetVerdict(crisis=RuleHit("en:grooming_meeting", "grooming"))
     assert decide(topics, rule, THRESHOLDS, risk=0.1).escalate
+
+
+def test_an_emergency_the_models_found_takes_the_signs_topic_over_a_weak_lean() -> None:
+    # "got 40 of mum's sleeping tablets, tonight": the topics lean to abuse at 0.3 only, the
+    # signs are about suicide, so the suicide line comes first.
+    weak = decide(
+        ranked("abuse", 0.3), NetVerdict(emergency_sign=SIGN), THRESHOLDS, risk=0.95, now=0.9
+    )
+    assert weak.urgency is Urgency.EMERGENCY and weak.intent == "self_harm"
+    # A clear topic keeps its own: "dad is hitting me, he said tonight he'll do it again".
+    sure = decide(
+        ranked("abuse", 0.8), NetVerdict(emergency_sign=SIGN), THRESHOLDS, risk=0.95, now=0.9
+    )
+    assert sure.urgency is Urgency.EMERGENCY and sure.intent == "abuse"
