@@ -29,7 +29,12 @@ def base_form(locale: str) -> Callable[[str], str]:
         def lemma(word: str) -> str:
             if not word.isalpha():
                 return word
-            return str(analyzer.parse(word)[0].normal_form)
+            try:
+                return str(analyzer.parse(word)[0].normal_form)
+            except ValueError:
+                # pymorphy3 asks unicodedata for every letter's name, and some letters have
+                # none (Tangut, U+17000 on): found by fuzzing 100,000 updates.
+                return word
 
         return lemma
     if locale in _STEMMERS:

@@ -225,7 +225,12 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or _for_another_bot(update.effective_message, context.bot.username):
         return
     notice = _service(context).notice("group_only", _language(update))
-    await context.bot.send_message(chat.id, notice.text, parse_mode=ParseMode.HTML)
+
+    async def send() -> object:
+        return await context.bot.send_message(chat.id, notice.text, parse_mode=ParseMode.HTML)
+
+    # Retried like every reply; a group that cannot be reached is no failure of the bot.
+    await deliver(send, _retry_policy(context))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
