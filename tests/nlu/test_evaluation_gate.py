@@ -8,6 +8,7 @@ must escalate and every emergency must lead with the emergency number.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,13 @@ MAX_LOOKALIKE_FALSE_ALARMS = 0.10
 CRISIS_FILES = sorted((path.parent.name, path.name) for path in TESTS.glob("*/crisis_*.yml"))
 
 
+@cache
 def understanding(models_dir: Path, locale: str) -> Understanding:
     """What the bot understands: the net, the risk model, the classifier and the answer models
-    (a facet such as a planned meeting shows the helpline too), as the bot loads them."""
+    (a facet such as a planned meeting shows the helpline too), as the bot loads them.
+
+    Loaded once per locale and worker: the models do not change during a run, and the 70-odd
+    gate tests would otherwise load them again each time."""
     return load_understanding(
         Settings(),
         SpacyClassifier.load(models_dir, [locale], default_locale=locale),
