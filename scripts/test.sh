@@ -38,11 +38,13 @@ python3 -m venv .venv
 .venv/bin/pip install -q --require-hashes -r requirements.lock
 .venv/bin/pip install -q --no-deps -e .
 
-# One test worker per core (pytest-xdist); the Rasa tests share one worker, and model training is
-# done once, under a lock, by whichever worker needs the models first.
-.venv/bin/python -m pytest -n auto --dist loadgroup "$@"
+# One test worker per core (pytest-xdist), each taking whole test files in the order collected:
+# the Rasa tests come first (tests/conftest.py), so one worker sets up Rasa and its servers while
+# the other runs the rest. Model training is done once, under a lock, by whichever worker needs
+# the models first.
+.venv/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder "$@"
 
 # The same code a year from now: every test that reads or stores a time, with the system clock
 # (Python's, SQLite's and the subprocesses') moved 365 days ahead.
 echo "+ faketime -f +365d pytest -m time_sensitive"
-faketime -f '+365d' .venv/bin/python -m pytest -q -m time_sensitive -p no:cacheprovider -n auto --dist loadgroup
+faketime -f '+365d' .venv/bin/python -m pytest -q -m time_sensitive -p no:cacheprovider -n auto --dist load

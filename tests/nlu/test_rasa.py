@@ -25,7 +25,8 @@ from nlu.training_data import available_locales, read_nlu_file
 from tests.conftest import TEST_KEY, make_settings
 from tests.support.locking import exclusive
 
-#: One worker runs every Rasa test, so the servers (about 800 MB each) start once.
+#: One worker runs every Rasa test, so the servers (about 800 MB each) start once: scripts/test.sh
+#: hands out whole files, and tests/conftest.py puts the tests of this group first.
 pytestmark = pytest.mark.xdist_group("rasa")
 
 #: Measured 0.90-0.93 on the English test file with the pipeline in nlu/config.yml.
