@@ -37,6 +37,14 @@ class TcpProxy:
             for sock in self._open:
                 with contextlib.suppress(OSError):
                     sock.close()
+            self._open.clear()
+
+    def down(self) -> None:
+        """Go down as a stopped server does: cut every connection, refuse new ones (same port)."""
+        self.close()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))  # bound, not listening: refused
 
     def _accept(self) -> None:
         while True:
