@@ -134,7 +134,7 @@ def main() -> int:
     parser.add_argument("--down", type=float, default=60.0)
     parser.add_argument("--after", type=float, default=20.0)
     parser.add_argument("--reply-timeout", type=float, default=30.0)
-    parser.add_argument("--models", type=Path, default=None)
+    parser.add_argument("--models", type=Path, default=ROOT / "var" / "models")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
