@@ -100,6 +100,13 @@ class RiskModel:
             return 0.0
         return float(nlp(normalized).cats.get(NOW, 0.0))
 
+    def urgency_many(self, texts: list[str], locale: str) -> list[float]:
+        """Urgency scores for a batch of messages (0.0 each without an urgency model)."""
+        nlp = self._urgency.get(locale) or self._urgency.get(self._default)
+        if nlp is None:
+            return [0.0] * len(texts)
+        return [float(doc.cats.get(NOW, 0.0)) for doc in nlp.pipe(normalize(t) for t in texts)]
+
     def score(self, text: str, locale: str) -> float:
         """The probability-like risk score of one message (0.0 for empty text)."""
         normalized = normalize(text)

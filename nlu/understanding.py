@@ -19,6 +19,7 @@ from nlu.facets import FACET_SCHEME, NO_FACET
 from nlu.intents import RISK_INTENTS, SMALL_TALK_INTENTS
 from nlu.risk_model import RiskModel
 from nlu.roles import ROLE_SCHEME, Role
+from nlu.segments import sentences
 
 #: The safety net reads at most this much of a message: Telegram's own limit for one message.
 MAX_NET_CHARS = 4096
@@ -99,15 +100,34 @@ class Understanding:
         verdict = self.net.check(text[:MAX_NET_CHARS], locale)
         head = text[: self.max_classify_chars]
         result = await self.classifier.classify(head, locale)
-        risk = self.risk.score(head, locale) if self.risk is not None else 0.0
-        # Two or three words ("never mind", "forget it") carry too little to tell now from later:
-        # the urgency model gave "never mind" 0.56. Rules still make short messages emergencies.
-        long_enough = len(head.split()) >= MIN_URGENCY_WORDS
-        now = self.risk.urgency(head, locale) if self.risk is not None and long_enough else 0.0
+        risk, now = self.risk_and_urgency(head, locale)
         decision = decide(
             result, verdict, self.thresholds, risk=risk, now=now, crisis_open=crisis_open
         )
         return self._choose_answer(decision, head, locale, lookalike=verdict.lookalike is not None)
+
+    def risk_and_urgency(self, text: str, locale: str) -> tuple[float, float]:
+        """The risk and urgency scores of a message: the highest of the whole and its sentences.
+
+        A sentence counts only where the risk model is sure of risk in it (``risk_escalate_at``):
+        one sentence read out of its message is easily misheard ("i'm dead" after a joke), and
+        "tonight" in an everyday sentence cannot make another sentence's risk an emergency.
+        """
+        if self.risk is None:
+            return 0.0, 0.0
+        pieces = [text, *sentences(text)]
+        scores = self.risk.score_many(pieces, locale)
+        sure = self.thresholds.risk_escalate_at
+        counted = [
+            (piece, score)
+            for index, (piece, score) in enumerate(zip(pieces, scores, strict=True))
+            if index == 0 or score >= sure
+        ]
+        # Two or three words ("never mind", "forget it") carry too little to tell now from later:
+        # the urgency model gave "never mind" 0.56. Rules still make short messages emergencies.
+        timed = [piece for piece, _ in counted if len(piece.split()) >= MIN_URGENCY_WORDS]
+        now = max(self.risk.urgency_many(timed, locale), default=0.0) if timed else 0.0
+        return max(score for _, score in counted), now
 
     def _choose_answer(
         self, decision: Decision, text: str, locale: str, *, lookalike: bool

@@ -1,0 +1,66 @@
+"""A danger buried in a long message is scored sentence by sentence (``nlu.segments``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlu.segments import MAX_SENTENCES, sentences
+from nlu.understanding import MIN_URGENCY_WORDS
+from tests.nlu.test_evaluation_gate import understanding
+
+ORDINARY = "quick question how do i hide my last seen on whatsapp from my class"
+BURIED = "i have been saving my dads sleeping pills and tonight im going to swallow the lot"
+EVERYDAY_TONIGHT = "going to the cinema with my cousins tonight after dinner"
+
+
+def test_one_sentence_is_not_split() -> None:
+    assert sentences("i want to go home now please") == []
+    assert sentences("hi. i want to go home now") == []  # "hi" is too short to read alone
+
+
+def test_sentences_end_at_punctuation_and_line_breaks() -> None:
+    text = f"{ORDINARY}? never mind, doesnt matter now!!\n\n{BURIED}… ok"
+    assert sentences(text) == [ORDINARY, "never mind, doesnt matter now", BURIED]
+
+
+def test_a_very_long_message_is_read_in_at_most_so_many_sentences() -> None:
+    text = ". ".join(f"sentence number {n} here" for n in range(MAX_SENTENCES + 5))
+    assert len(sentences(text)) == MAX_SENTENCES
+
+
+async def test_a_sentence_the_risk_model_is_sure_of_counts_for_the_whole_message(
+    models_dir: Path,
+) -> None:
+    reader = understanding(models_dir, "en")
+    assert reader.risk is not None
+    sure = reader.thresholds.risk_escalate_at
+    text = f"{ORDINARY}. doesnt matter now. {BURIED}"
+    whole = reader.risk.score(text, "en")
+    parts = reader.risk.score_many(sentences(text), "en")
+    risk, _ = reader.risk_and_urgency(text, "en")
+    assert risk == pytest.approx(max([whole, *(s for s in parts if s >= sure)]))
+    assert reader.risk.score(BURIED, "en") >= sure  # the buried sentence is heard alone
+    assert risk >= sure
+    decision = await reader.understand(text, "en")
+    assert decision.escalate and decision.emergency
+
+
+async def test_urgency_comes_only_from_the_whole_message_or_a_sentence_heard_as_risk(
+    models_dir: Path,
+) -> None:
+    reader = understanding(models_dir, "en")
+    assert reader.risk is not None
+    sure = reader.thresholds.risk_escalate_at
+    text = f"{EVERYDAY_TONIGHT}. {ORDINARY}. i feel like nobody at school would care if i vanished"
+    pieces = [text, *sentences(text)]
+    scores = reader.risk.score_many(pieces, "en")
+    counted = [
+        piece
+        for index, (piece, score) in enumerate(zip(pieces, scores, strict=True))
+        if (index == 0 or score >= sure) and len(piece.split()) >= MIN_URGENCY_WORDS
+    ]
+    assert EVERYDAY_TONIGHT not in counted  # an everyday sentence never sets the urgency
+    _, now = reader.risk_and_urgency(text, "en")
+    assert now == pytest.approx(max(reader.risk.urgency_many(counted, "en")))
