@@ -35,6 +35,8 @@ fi
 # The locked dependencies (every version pinned, every file checked against its hash), then the
 # project itself without resolving anything again. README.md says how to update the lock.
 python3 -m venv .venv
+.venv/bin/pip install -q --require-hashes -r requirements-pip.lock \
+  || echo "+ keeping the venv's own pip (requirements-pip.lock could not be installed)"
 .venv/bin/pip install -q --require-hashes -r requirements.lock
 .venv/bin/pip install -q --no-deps -e .
 
