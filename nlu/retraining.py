@@ -20,8 +20,13 @@ from nlu.spacy_classifier import (
 )
 from nlu.training_data import read_nlu_file
 
-#: A new model may lose at most this much macro-F1 before it needs --force.
+#: A new model may lose at most this much macro-F1 before it needs --force (test-set noise:
+#: one message of ~170 moves it by about 0.006).
 MAX_F1_DROP = 0.02
+#: A new model may raise the false-crisis rate by at most this much before it needs --force.
+MAX_FALSE_CRISIS_RISE = 0.01
+#: Changes smaller than this are shown as no change.
+_NO_CHANGE = 0.0005
 
 
 @dataclass
@@ -66,12 +71,20 @@ def regressions(old: Evaluation | None, new: Evaluation) -> list[str]:
         )
     if old is not None:
         if new.risk_recall < old.risk_recall:
-            reasons.append(f"risk recall drops from {old.risk_recall:.3f} to {new.risk_recall:.3f}")
-        if new.macro_f1 < old.macro_f1 - MAX_F1_DROP:
-            reasons.append(f"macro-F1 drops from {old.macro_f1:.3f} to {new.macro_f1:.3f}")
-        if new.false_crisis_rate > old.false_crisis_rate + 0.01:
             reasons.append(
-                f"false-crisis rate rises from {old.false_crisis_rate:.3f} to {new.false_crisis_rate:.3f}"
+                f"risk recall drops from {old.risk_recall:.3f} to {new.risk_recall:.3f} "
+                f"({new.risk_recall - old.risk_recall:+.3f}; no drop is allowed)"
+            )
+        if new.macro_f1 < old.macro_f1 - MAX_F1_DROP:
+            reasons.append(
+                f"macro-F1 drops from {old.macro_f1:.3f} to {new.macro_f1:.3f} "
+                f"({new.macro_f1 - old.macro_f1:+.3f}; at most -{MAX_F1_DROP:.3f} is allowed)"
+            )
+        if new.false_crisis_rate > old.false_crisis_rate + MAX_FALSE_CRISIS_RISE:
+            reasons.append(
+                f"false-crisis rate rises from {old.false_crisis_rate:.3f} to "
+                f"{new.false_crisis_rate:.3f} ({new.false_crisis_rate - old.false_crisis_rate:+.3f};"
+                f" at most +{MAX_FALSE_CRISIS_RISE:.3f} is allowed)"
             )
     return reasons
 
@@ -114,26 +127,43 @@ def retrain(
 def format_comparison(result: Comparison) -> str:
     """A table an editor can read: before, after, change."""
 
-    def row(name: str, before: float | None, after: float, better_high: bool = True) -> str:
+    def row(
+        name: str,
+        before: float | None,
+        after: float,
+        better_high: bool = True,
+        allowed: float | None = 0.0,
+    ) -> str:
+        """One figure; ``allowed`` is how much worse the gate lets it get (None: not gated)."""
         if before is None:
             return f"{name:<20}{'-':>9}{after:>9.3f}"
         delta = after - before
-        good = (delta >= 0) == better_high or abs(delta) < 0.0005
-        mark = "" if abs(delta) < 0.0005 else ("  better" if good else "  WORSE")
+        worse_by = -delta if better_high else delta
+        if abs(delta) < _NO_CHANGE:
+            mark = ""
+        elif worse_by < 0:
+            mark = "  better"
+        elif allowed is None:
+            mark = "  lower (not gated)"
+        elif worse_by > allowed:
+            mark = "  WORSE"
+        else:
+            mark = f"  lower, within the {allowed:.3f} allowed"
         return f"{name:<20}{before:>9.3f}{after:>9.3f}{delta:>+9.3f}{mark}"
 
     old, new = result.old, result.new
     lines = [
         f"== {result.locale}: {new.examples} test messages ==",
         f"{'':<20}{'before':>9}{'after':>9}{'change':>9}",
-        row("macro-F1", old.macro_f1 if old else None, new.macro_f1),
-        row("accuracy", old.accuracy if old else None, new.accuracy),
+        row("macro-F1", old.macro_f1 if old else None, new.macro_f1, allowed=MAX_F1_DROP),
+        row("accuracy", old.accuracy if old else None, new.accuracy, allowed=None),
         row("risk recall", old.risk_recall if old else None, new.risk_recall),
         row(
             "false-crisis rate",
             old.false_crisis_rate if old else None,
             new.false_crisis_rate,
             False,
+            allowed=MAX_FALSE_CRISIS_RISE,
         ),
         row(
             "self_harm missed",
@@ -144,8 +174,11 @@ def format_comparison(result: Comparison) -> str:
     ]
     for intent, scores in new.per_intent.items():
         before = old.per_intent[intent].f1 if old else None
-        lines.append(row(f"  F1 {intent}", before, scores.f1))
-    if result.installed:
+        lines.append(row(f"  F1 {intent}", before, scores.f1, allowed=None))
+    if result.installed and result.reasons:
+        lines.append("The new model is in service (--force), although it is worse for children:")
+        lines += [f"  - {reason}" for reason in result.reasons]
+    elif result.installed:
         lines.append(
             "The new model is in service now (the running bot picks it up within seconds)."
         )

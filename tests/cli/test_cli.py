@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from nlu.crisis_evaluation import read_crisis_file
 from tests.support.cli import safebot
 
 
@@ -120,3 +121,37 @@ def test_train_refuses_a_model_that_is_worse_for_children(tmp_path: Path, models
     assert "The new model was NOT installed, because:" in result.stdout
     assert "risk recall drops" in result.stdout
     assert (tmp_path / "models" / "spacy-en" / "safebot-meta.json").read_text() == before
+
+
+def _editable_nlu(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    nlu = tmp_path / "nlu"
+    shutil.copytree(PROJECT_ROOT / "nlu", nlu, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return nlu, {"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_NLU_DIR": str(nlu)}
+
+
+def test_train_names_a_broken_training_file_without_a_traceback(tmp_path: Path) -> None:
+    nlu, env = _editable_nlu(tmp_path)
+    path = nlu / "training" / "en" / "grooming.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(5, "  - an example that lost its indentation")  # the editor's slip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = safebot("train", "--locale", "en", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Nothing was trained" in result.stderr and "grooming.yml" in result.stderr
+    assert not (tmp_path / "models" / "spacy-en").exists()
+
+
+def test_train_refuses_a_test_message_copied_into_the_training_data(tmp_path: Path) -> None:
+    nlu, env = _editable_nlu(tmp_path)
+    copied = read_crisis_file(nlu / "testsets" / "en" / "crisis_a.yml")[0].text
+    path = nlu / "training" / "en" / "self_harm.yml"
+    text = path.read_text(encoding="utf-8")
+    marker = "  examples: |\n"
+    assert marker in text
+    path.write_text(text.replace(marker, f"{marker}    - {copied}\n", 1), encoding="utf-8")
+    result = safebot("train", "--locale", "en", env=env)
+    assert result.returncode == 2
+    assert "Nothing was trained" in result.stderr and "nearly copies" in result.stderr
+    assert "crisis_a.yml" in result.stderr
+    assert not (tmp_path / "models" / "spacy-en").exists()
