@@ -7,7 +7,9 @@ from pathlib import Path
 
 from bot.content import Problem, load_content
 from bot.content.model import Where
+from nlu.answer_evaluation import AnswerTestError
 from nlu.crisis import CrisisNet, CrisisRule, CrisisRuleError, RuleKind
+from nlu.crisis_evaluation import CrisisTestError
 from nlu.leakage import leaked_examples
 from nlu.normalize import normalize
 from nlu.training_data import (
@@ -119,7 +121,9 @@ def check_training_data(training_dir: Path, testsets_dir: Path) -> list[Problem]
         try:
             read_nlu_dir(training_dir / locale)
             leaks = leaked_examples(training_dir / locale, testsets_dir / locale)
-        except TrainingDataError as error:
+        except (TrainingDataError, CrisisTestError, AnswerTestError) as error:
+            # A broken training or test file: its own message names it, and nothing else of
+            # this locale is compared (no knock-on errors).
             problems.append(Problem(None, str(error)))
             continue
         problems.extend(_repeated_examples(training_dir / locale))

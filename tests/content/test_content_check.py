@@ -500,6 +500,22 @@ def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> Non
     assert "not valid YAML" in problems[0].message
 
 
+def test_a_broken_crisis_test_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    training = tmp_path / "training"
+    (training / "en").mkdir(parents=True)
+    (training / "en" / "privacy.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: privacy\n  examples: |\n    - how do i hide my age\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "testsets" / "en").mkdir(parents=True)
+    (tmp_path / "testsets" / "en" / "crisis_z.yml").write_text(
+        "messages:\n- text: i want to die\n  expect: maybe\n", encoding="utf-8"
+    )
+    problems = check_training_data(training, tmp_path / "testsets")
+    assert len(problems) == 1 and "crisis_z.yml" in problems[0].message
+    assert "expect" in problems[0].message
+
+
 def test_a_role_answer_missing_in_one_language_names_the_roles_file_line(editable: Path) -> None:
     (editable / "tr" / "answers" / "parent_grooming.yml").unlink()
     roles = editable / "roles.yml"
