@@ -11,6 +11,7 @@ from bot.content.ui_texts import command_menus
 from bot.engine import ConversationEngine, Reply, Turn
 from bot.engine.messages import Incoming
 from bot.engine.rendering import fallback_reply, text_reply
+from bot.service.held_profiles import HeldProfiles
 from bot.storage.events import EventLog, LoggedEvent
 from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.records import EventRecord, Profile, StoredProfile
@@ -50,6 +51,8 @@ class ChatService:
         self.profiles = profiles
         self.events = events
         self._pseudonymize = pseudonymize
+        #: Profiles the database could not take yet (an outage): newer than its copy.
+        self.held = HeldProfiles()
         # (pseudonym, message id) -> the urgency it was answered with; never stored on disk.
         self._answered: OrderedDict[tuple[str, int], int] = OrderedDict()
         #: Called with each turn's anonymised event (the webhook server's metrics count them).
@@ -69,11 +72,14 @@ class ChatService:
 
         Always the emergency number and a helpline, of their country when we know it.
         """
-        profile = Profile()
-        try:
-            profile = await self.profiles.get(self._pseudonymize(platform, user_id)) or profile
-        except StorageUnavailable as error:
-            logger.warning("profile read failed, fallback with defaults: %s", error)
+        pseudonym = self._pseudonymize(platform, user_id)
+        profile = self.held.get(pseudonym)
+        if profile is None:
+            try:
+                profile = await self.profiles.get(pseudonym)
+            except StorageUnavailable as error:
+                logger.warning("profile read failed, fallback with defaults: %s", error)
+        profile = profile or Profile()
         engine = self.engine
         lc = engine.locale_content(engine.resolve_locale(profile, language_code))
         return fallback_reply(engine.content, lc, profile)
@@ -105,21 +111,25 @@ class ChatService:
         key = (pseudonym, message_id) if message_id is not None else None
         for attempt in range(1, _SAVE_ATTEMPTS + 1):
             stored = await self._read(pseudonym)
-            profile = stored.profile if stored is not None else Profile()
+            # A profile held through an outage is newer than the database's copy.
+            held = self.held.get(pseudonym)
+            profile = held or (stored.profile if stored is not None else Profile())
             turn = await self.engine.handle(incoming, profile)
             if key is not None and not await self._deserves_answer(key, turn, edited):
                 return []
             if turn.forget:
                 return await self._forget(pseudonym, turn)
-            if stored is not None and turn.profile == profile:
+            if stored is not None and held is None and turn.profile == profile:
                 break
             # A failed read counts as "no profile yet": the write then cannot clobber one.
             version = stored.version if stored is not None else 0
             try:
                 if await self.profiles.save_if_unchanged(pseudonym, turn.profile, version):
+                    self.held.release(pseudonym)
                     break
             except StorageUnavailable as error:
-                logger.warning("profile write failed: %s", error)
+                logger.warning("profile write failed, held in memory: %s", error)
+                self.held.hold(pseudonym, turn.profile)
                 break
             # Another turn of this child wrote first: re-apply this one over what it stored.
             logger.info("profile changed by another turn, re-applying (attempt %d)", attempt)
@@ -183,6 +193,7 @@ class ChatService:
     async def _forget(self, pseudonym: str, turn: Turn) -> list[Reply]:
         # Events still queued or spooled for this child must not be written after the delete.
         await self.events.forget(pseudonym)
+        self.held.release(pseudonym)
         try:
             removed = await self.profiles.forget(pseudonym)
         except StorageUnavailable as error:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine.messages import Incoming
 from bot.service.runtime import build_runtime
@@ -101,5 +102,62 @@ async def test_children_are_answered_and_no_event_is_lost_while_the_database_is_
         finally:
             direct.dispose()
         await eventually(lambda: not spool.exists() or not spool.read_text(), "an empty spool")
+    finally:
+        await runtime.aclose()
+
+
+@pytest.mark.postgres
+async def test_a_crisis_opened_while_the_database_is_down_stays_open_and_is_saved_later(
+    empty_database: str, proxy: TcpProxy, tmp_path: Path, models_dir: Path
+) -> None:
+    through_proxy = make_url(empty_database).set(port=proxy.port)
+    settings = make_settings(
+        tmp_path,
+        models_dir,
+        database_url=through_proxy.render_as_string(hide_password=False),
+        db_timeout_seconds=0.5,
+    )
+    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
+    await runtime.start()
+    child = CHILDREN[1]
+
+    async def say(text: str) -> str:
+        replies = await runtime.service.handle("test", child, Incoming.message(text, "en"))
+        return "\n".join(reply.text for reply in replies)
+
+    try:
+        await runtime.service.handle("test", child, Incoming.button("c:GB", "en"))
+        crisis = await say("everyone would be better off without me")
+        assert "0800 1111" in crisis and "999" in crisis  # the country chosen is not lost
+        for closer in ("thanks", "bye"):
+            assert "0800 1111" in await say(closer), closer  # the crisis stays open
+        assert len(runtime.service.held) == 1
+
+        proxy.up()  # the database is back: the held profile is written at the next turn
+        direct = create_engine(empty_database)
+
+        def saved() -> bool:
+            try:
+                with direct.connect() as connection:
+                    row = connection.execute(
+                        text("select country, crisis_until from profiles")
+                    ).one_or_none()
+            except SQLAlchemyError:  # not migrated yet
+                return False
+            return row is not None and row[0] == "GB" and row[1] is not None
+
+        async def answered_and_saved() -> bool:
+            reply = await say("ok")
+            assert "0800 1111" in reply  # still open, after the outage too
+            return await asyncio.to_thread(saved)
+
+        for _ in range(60):
+            if await answered_and_saved():
+                break
+            await asyncio.sleep(1)
+        else:
+            pytest.fail("the held profile was never written")
+        direct.dispose()
+        assert len(runtime.service.held) == 0
     finally:
         await runtime.aclose()
