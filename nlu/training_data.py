@@ -38,7 +38,13 @@ def read_nlu_file(path: Path) -> list[Example]:
     try:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
-        raise TrainingDataError(f"{path}: this is not valid YAML ({error})") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise TrainingDataError(
+            f"{where}: this is not valid YAML ({problem}); most often a line is indented "
+            "differently from the lines around it, or a ':' or '#' needs quotes"
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):
         raise TrainingDataError(f"{path}: expected a top-level 'nlu:' list (Rasa format)")
     examples: list[Example] = []

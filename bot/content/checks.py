@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from bot.content import Problem, load_content
@@ -37,10 +38,12 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
         return [Problem(None, str(error))]
     problems: list[Problem] = []
     for locale in net.locales:
-        where = Where(directory / f"{locale}.yml", 1)
+        path = directory / f"{locale}.yml"
+        lines = _rule_lines(path)
         rules = net.rules(locale)
         escalating = [r for r in rules if r.kind in _ESCALATING_KINDS]
         for rule in rules:
+            where = Where(path, lines.get(rule.id, 1))
             for example in rule.examples:
                 if not rule.matches(normalize(example)):
                     problems.append(
@@ -67,6 +70,18 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                         )
                     )
     return problems
+
+
+_RULE_ID = re.compile(r"^\s*-\s*id:\s*['\"]?([\w.-]+)")
+
+
+def _rule_lines(path: Path) -> dict[str, int]:
+    """The line where each crisis rule of a file starts (its ``- id:``)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if found := _RULE_ID.match(line):
+            lines.setdefault(found.group(1), number)
+    return lines
 
 
 def _line_of(directory: Path, text: str) -> Where | None:

@@ -496,8 +496,8 @@ def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     problems = check_training_data(training, tmp_path / "testsets")
-    assert len(problems) == 1 and "privacy.yml" in problems[0].message
-    assert "not valid YAML" in problems[0].message
+    assert len(problems) == 1 and "privacy.yml, line 6:" in problems[0].message
+    assert "not valid YAML" in problems[0].message and "indented" in problems[0].message
 
 
 def test_a_broken_crisis_test_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:

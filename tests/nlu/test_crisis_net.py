@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from bot.content.checks import check_crisis_rules
@@ -33,6 +36,23 @@ def test_every_locale_has_its_own_reviewed_rules() -> None:
 
 def test_the_rules_pass_their_own_examples() -> None:
     assert check_crisis_rules(RULES) == []
+
+
+def test_a_rule_that_misses_its_own_example_is_named_at_its_own_line(tmp_path: Path) -> None:
+    for locale in NET.locales:
+        shutil.copy(RULES / f"{locale}.yml", tmp_path / f"{locale}.yml")
+    path = tmp_path / "en.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line.strip().startswith("- id: ")) + 1
+    rule_id = lines[start - 1].split("id:", 1)[1].strip()
+    examples = next(n for n in range(start, len(lines)) if lines[n].strip() == "examples:")
+    lines.insert(examples + 1, '      - "a sunny day at the seaside with my cousins"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = check_crisis_rules(tmp_path)
+    assert [str(problem) for problem in problems] == [
+        f"ERROR {path}, line {start}: rule '{rule_id}' does not match its own example "
+        "'a sunny day at the seaside with my cousins'"
+    ]
 
 
 def test_there_are_enough_rules_and_cases() -> None:
