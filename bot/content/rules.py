@@ -109,7 +109,8 @@ def safe_messaging(policy: Policy, lc: LocaleContent) -> list[Problem]:
                 )
             )
         for pattern in policy.forbidden_in_safe_messaging.get(lc.locale, ()):
-            found = pattern.search(answer.text.lower())
+            # "İ".lower() is "i" plus a combining dot, which no pattern expects.
+            found = pattern.search(answer.text.replace("İ", "i").lower())
             if found:
                 problems.append(
                     Problem(

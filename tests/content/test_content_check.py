@@ -248,6 +248,12 @@ def test_blaming_phrase_is_refused(editable: Path) -> None:
         ("ru", "Ты должна была понимать, чем это кончится. Вот что поможет."),
         ("uk", "Ти повинна була знати, чим це закінчиться. Ось що допоможе."),
         ("tr", "Bunu bilmeliydin. Şimdi yapabileceklerin şunlar."),
+        ("en", "You shouldn't've trusted him. Here is what helps now."),
+        ("ru", "Тебе не стоило отправлять фото. Вот что поможет."),
+        ("uk", "Тобі не слід було відповідати. Ось що допоможе."),
+        ("uk", "Ти мала знати, хто це. Ось що допоможе."),
+        ("tr", "Onu göndermemeliydin. Şimdi ne yapabilirsin?"),
+        ("tr", "Bu senin hatan. Şimdi yapabileceklerin şunlar."),
     ],
 )
 def test_blame_in_other_words_is_refused(editable: Path, locale: str, text: str) -> None:
@@ -285,6 +291,44 @@ def test_self_harm_answer_must_not_mention_methods(editable: Path) -> None:
         f"ERROR content/en/answers/self_harm.yml, line {line_of(path, 'any pills')}: answer 'self_harm' mentions "
         '"pills"; safe-messaging rules forbid any detail about methods or places of self-harm'
     ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words", "found"),
+    [
+        ("en", "Some people jumped off somewhere high.", "jumped off"),
+        ("en", "If someone hangs around, tell an adult.", "hangs"),
+        ("ru", "Не ищи яда.", "яда"),
+        ("uk", "Не ходи до мосту.", "мосту"),
+        ("tr", "Hapları sakla.", "hapları"),
+        ("tr", "İlaç dolabını kilitle.", "ilaç"),
+        ("tr", "İple ilgili bir şey yapma.", "iple"),
+    ],
+)
+def test_a_method_in_any_inflection_is_refused_in_a_self_harm_answer(
+    editable: Path, locale: str, words: str, found: str
+) -> None:
+    path = editable / locale / "answers" / "self_harm.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("text: |"))
+    lines.insert(start + 3, f"  {words}")  # after the opening lines of hope and help
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = messages(editable)
+    assert any(
+        f'mentions "{found}"' in problem and "safe-messaging" in problem for problem in problems
+    ), problems
+
+
+def test_not_your_mistake_is_not_blame(editable: Path) -> None:
+    set_text(
+        editable / "tr" / "answers" / "thanks.yml",
+        "Bu senin hatan değil. Yazdığın için teşekkürler.",
+    )
+    set_text(
+        editable / "uk" / "answers" / "thanks.yml",
+        "Ти не мала знати, хто це. Добре, що ти написала.",
+    )
+    assert messages(editable) == []
 
 
 def test_self_harm_answer_must_lead_with_hope_and_help(editable: Path) -> None:
