@@ -243,6 +243,24 @@ class CrisisNet:
         """The rules of one locale."""
         return list(self._rules.get(locale, []))
 
+    def matching_rules(self, text: str, locale: str) -> list[CrisisRule]:
+        """Every rule of ``locale`` that fires on ``text``, in file order.
+
+        For the checks of examples; the bot itself needs only :meth:`check`'s first hit per kind.
+        """
+        normalized = normalize(text)
+        candidates: dict[int, list[re.Pattern[str]]] = {}
+        for number in self._prefilter.candidates(normalized):
+            owner, position = self._owner[number]
+            if owner == locale:
+                candidates.setdefault(position, []).append(self._patterns[number])
+        rules = self._rules.get(locale, [])
+        return [
+            rules[position]
+            for position, patterns in sorted(candidates.items())
+            if rules[position].matches(normalized, patterns)
+        ]
+
     def check(self, text: str, locale: str) -> NetVerdict:
         """Run the rules of the child's locale first, then every other locale's.
 

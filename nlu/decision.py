@@ -74,6 +74,8 @@ class Decision:
     urgency: Urgency = Urgency.NONE
     #: Distress without a clear crisis: ask "are you thinking about killing yourself?".
     ask_directly: bool = False
+    #: A distress rule of the crisis net asked (not only an unsure risk score).
+    distress: bool = False
     #: The topic classifier leans to a risk topic but nothing confirms it: ask which topic.
     unsure: bool = False
     crisis_net: bool = False
@@ -188,6 +190,7 @@ def decide(
             confidence=confidence,
             escalate=threat or verdict.distress is not None,
             ask_directly=verdict.distress is not None and not threat,
+            distress=verdict.distress is not None,
             threat=threat,
             engine=engine,
             risk=risk,
@@ -225,6 +228,7 @@ def decide(
             confidence=confidence,
             escalate=True,
             ask_directly=True,
+            distress=True,
             engine=engine,
             risk=risk,
         )
@@ -281,6 +285,7 @@ def decide(
         escalate=escalate or ask or unsure,
         urgency=urgency,
         ask_directly=ask,
+        distress=ask and verdict.distress is not None,
         unsure=unsure and not ask,
         threat=threat,
         engine=engine,
@@ -304,7 +309,9 @@ def choose_answer(
     reads a known harmless idiom ("killed by a sniper") as one. The role applies to the risk
     topics only, and never in an emergency: the emergency answer is for whoever writes.
     """
-    if decision.emergency or decision.ask_directly or decision.intent in SMALL_TALK_INTENTS:
+    if decision.ask_directly:
+        return _facet_explains_the_question(decision, thresholds, facet, lookalike=lookalike)
+    if decision.emergency or decision.intent in SMALL_TALK_INTENTS:
         return decision
     intent, unsure, chosen_facet = decision.intent, decision.unsure, None
     if (
@@ -339,6 +346,38 @@ def choose_answer(
         escalate=escalate,
         facet=chosen_facet,
         role=chosen_role,
+    )
+
+
+def _facet_explains_the_question(
+    decision: Decision,
+    thresholds: Thresholds,
+    facet: tuple[str, float] | None,
+    *,
+    lookalike: bool,
+) -> Decision:
+    """An unsure self-harm risk that a narrower topic explains gets that topic's answer.
+
+    "I eat 300 calories a day to look like the pro-ana girls" sounds like self-harm to the risk
+    model, unsure; the facet model is sure it is about eating. Its answer shows the helpline as
+    the question would, and speaks to what the child wrote. Hopeless words a distress rule found
+    ("i can't do this anymore") are always asked about directly.
+    """
+    if (
+        decision.distress
+        or facet is None
+        or lookalike
+        or facet[1] < thresholds.facet_settles_below
+        or CRISIS_INTENT not in CRISIS_FACETS.get(facet[0], ())
+    ):
+        return decision
+    return replace(
+        decision,
+        intent=FACET_INTENTS[facet[0]],
+        ask_directly=False,
+        unsure=False,
+        escalate=True,
+        facet=facet[0],
     )
 
 

@@ -135,9 +135,9 @@ class Understanding:
         """Who writes and the narrower topic, read only where they could change the answer."""
         if (
             decision.emergency
-            or decision.ask_directly
+            or decision.distress
             or not self.answer_models
-            or decision.intent in SMALL_TALK_INTENTS
+            or (decision.intent in SMALL_TALK_INTENTS and not decision.ask_directly)
         ):
             return decision  # no other answer could be chosen: spare the models' time
         role_model = self.answer_models.get(ROLE_SCHEME.name)

@@ -25,9 +25,10 @@ from nlu.training_data import (
 _ESCALATING_KINDS = frozenset({RuleKind.EMERGENCY, RuleKind.CRISIS})
 
 
-def _matching(rules: list[CrisisRule], example: str) -> list[str]:
-    """The ids of the rules that fire on an example."""
-    return [r.id for r in rules if r.matches(normalize(example))]
+def _matching(net: CrisisNet, locale: str, among: list[CrisisRule], example: str) -> list[str]:
+    """The ids of the rules ``among`` a locale's that fire on an example."""
+    wanted = {id(rule) for rule in among}
+    return [r.id for r in net.matching_rules(example, locale) if id(r) in wanted]
 
 
 def check_crisis_rules(directory: Path) -> list[Problem]:
@@ -53,7 +54,7 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                     )
             if rule.kind is RuleKind.LOOKALIKE:
                 for example in rule.examples:
-                    if hits := _matching(escalating, example):
+                    if hits := _matching(net, locale, escalating, example):
                         problems.append(
                             Problem(
                                 where,
@@ -62,7 +63,7 @@ def check_crisis_rules(directory: Path) -> list[Problem]:
                         )
             for example in rule.not_examples:
                 others = escalating if rule.kind in _ESCALATING_KINDS else [rule]
-                if hits := _matching(others, example):
+                if hits := _matching(net, locale, others, example):
                     problems.append(
                         Problem(
                             where,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bot.content.collector import Collector, local_texts, str_list
@@ -10,6 +11,8 @@ from bot.content.model import (
     Country,
     Emergency,
     Helpline,
+    Provenance,
+    Verification,
 )
 from bot.content.yaml_lines import LineDict, LineList
 
@@ -83,6 +86,12 @@ def load_countries(c: Collector) -> dict[str, Country]:
         raw_emergency = entry.get("emergency")
         if not isinstance(raw_emergency, LineDict):
             c.error(path, line, f"{code} needs an 'emergency:' entry with a 'number'")
+            # Still a country the other files may name (no knock-on errors); the error above
+            # keeps this content from going live.
+            missing = Emergency(
+                "", Provenance("", dt.date.min, Verification.UNVERIFIED), c.where(path, line)
+            )
+            countries[code] = Country(code, tuple(helplines), missing, c.where(path, line))
             continue
         number = c.text(path, raw_emergency, "number")
         also = str_list(raw_emergency.get("also"))

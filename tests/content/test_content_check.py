@@ -172,6 +172,24 @@ def test_helpline_without_date(editable: Path) -> None:
     ]
 
 
+def test_a_country_needs_a_childrens_line_and_an_emergency_number(editable: Path) -> None:
+    path = editable / "helplines.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    gb = lines.index("  GB:")
+    start = next(i for i in range(gb, len(lines)) if lines[i] == "    emergency:")
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("      "))
+    kept = [*lines[:start], *lines[end:]]
+    kept = [
+        line.replace("for_children: true", "for_children: false") if gb < n < start else line
+        for n, line in enumerate(kept)
+    ]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert messages(editable) == [
+        f"ERROR content/helplines.yml, line {gb + 1}: GB has no helpline marked 'for_children: true'",
+        f"ERROR content/helplines.yml, line {gb + 1}: GB needs an 'emergency:' entry with a 'number'",
+    ]
+
+
 def test_the_facts_sheets_spelling_of_a_mark_is_accepted(editable: Path) -> None:
     path = editable / "helplines.yml"
     text = path.read_text(encoding="utf-8")

@@ -39,8 +39,26 @@ def test_no_facet_or_role_in_an_emergency_or_while_asking_directly() -> None:
     for asked in (
         decision("self_harm", escalate=True, urgency=Urgency.EMERGENCY),
         decision("out_of_scope", escalate=True, ask_directly=True),
+        decision("out_of_scope", escalate=True, ask_directly=True, distress=True),
     ):
         assert choose_answer(asked, T, role=("friend", 0.99), facet=("meeting", 0.99)) == asked
+
+
+def test_an_unsure_self_harm_risk_that_eating_problems_explain_gets_that_answer() -> None:
+    asked = decision("out_of_scope", confidence=0.57, escalate=True, ask_directly=True)
+    eating = choose_answer(asked, T, facet=("eating_disorder", 0.9))
+    assert (eating.intent, eating.facet, eating.ask_directly, eating.escalate) == (
+        "harmful_content",
+        "eating_disorder",
+        False,
+        True,  # its answer shows the helpline, as the question would have
+    )
+    # Not when the facet model is unsure, not for a facet that is no self-harm, and never when
+    # a distress rule heard hopeless words: those are always asked about directly.
+    assert choose_answer(asked, T, facet=("eating_disorder", 0.6)) == asked
+    assert choose_answer(asked, T, facet=("doxxing", 0.99)) == asked
+    hopeless = replace(asked, distress=True)
+    assert choose_answer(hopeless, T, facet=("eating_disorder", 0.99)) == hopeless
 
 
 def test_a_crisis_of_another_topic_keeps_its_topic_and_numbers() -> None:
