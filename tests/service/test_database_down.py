@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine.messages import Incoming
-from bot.service.runtime import build_runtime
+from bot.service.runtime import Runtime, build_runtime
+from bot.settings import Settings
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_KEY, make_settings
 from tests.support.tcpproxy import TcpProxy
 from tests.support.waiting import wait_until
@@ -51,11 +52,11 @@ async def eventually(condition: object, what: str, timeout: float = 60.0) -> Non
     await asyncio.to_thread(wait_until, condition, timeout=timeout, what=what)
 
 
-@pytest.mark.postgres
-async def test_children_are_answered_and_no_event_is_lost_while_the_database_is_down(
-    empty_database: str, proxy: TcpProxy, tmp_path: Path, models_dir: Path
-) -> None:
-    through_proxy = make_url(empty_database).set(port=proxy.port)
+async def started_behind(
+    proxy: TcpProxy, database: str, tmp_path: Path, models_dir: Path
+) -> tuple[Settings, Runtime]:
+    """A started runtime whose database is reached through ``proxy`` (down until brought up)."""
+    through_proxy = make_url(database).set(port=proxy.port)
     settings = make_settings(
         tmp_path,
         models_dir,
@@ -64,6 +65,14 @@ async def test_children_are_answered_and_no_event_is_lost_while_the_database_is_
     )
     runtime = build_runtime(settings, pseudonym_key=TEST_KEY)  # the database refuses: no error
     await runtime.start()
+    return settings, runtime
+
+
+@pytest.mark.postgres
+async def test_children_are_answered_and_no_event_is_lost_while_the_database_is_down(
+    empty_database: str, proxy: TcpProxy, tmp_path: Path, models_dir: Path
+) -> None:
+    settings, runtime = await started_behind(proxy, empty_database, tmp_path, models_dir)
     spool = settings.event_spool_path
     try:
         for child in CHILDREN:
@@ -110,15 +119,7 @@ async def test_children_are_answered_and_no_event_is_lost_while_the_database_is_
 async def test_a_crisis_opened_while_the_database_is_down_stays_open_and_is_saved_later(
     empty_database: str, proxy: TcpProxy, tmp_path: Path, models_dir: Path
 ) -> None:
-    through_proxy = make_url(empty_database).set(port=proxy.port)
-    settings = make_settings(
-        tmp_path,
-        models_dir,
-        database_url=through_proxy.render_as_string(hide_password=False),
-        db_timeout_seconds=0.5,
-    )
-    runtime = build_runtime(settings, pseudonym_key=TEST_KEY)
-    await runtime.start()
+    _, runtime = await started_behind(proxy, empty_database, tmp_path, models_dir)
     child = CHILDREN[1]
 
     async def say(text: str) -> str:
