@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,11 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.bot_process import bot_process  # noqa: E402
 from tests.support.botapi import BotApiStandIn, private_message  # noqa: E402
 from tests.support.tcpproxy import TcpProxy  # noqa: E402
 
@@ -126,6 +126,55 @@ def count_events(url: str) -> int:
         engine.dispose()
 
 
+def measure(
+    api: BotApiStandIn,
+    args: argparse.Namespace,
+    proxy: TcpProxy,
+    phases: dict[str, Phase],
+    work: Path,
+    direct: URL,
+) -> tuple[int, int]:
+    """Children write through the three phases; the events written and the spool's peak."""
+    clock = Clock()
+    lock = threading.Lock()
+    spool = work / "events-spool.jsonl"
+    spool_peak = 0
+    threads = [
+        threading.Thread(
+            target=child,
+            args=(api, FIRST_CHAT + i, clock, phases, args.pace, args.reply_timeout, lock),
+            daemon=True,
+        )
+        for i in range(args.children)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(args.before)
+    print(f"database down for {args.down:.0f} s", flush=True)
+    clock.phase = "down"
+    proxy.down()
+    deadline = time.monotonic() + args.down
+    while time.monotonic() < deadline:
+        if spool.exists():
+            spool_peak = max(spool_peak, len(spool.read_text(encoding="utf-8").splitlines()))
+        time.sleep(1)
+    clock.phase = "after"
+    proxy.up()
+    print("database up again", flush=True)
+    time.sleep(args.after)
+    clock.stop.set()
+    for thread in threads:
+        thread.join(timeout=args.reply_timeout + 5)
+    answered = sum(p.answered for p in phases.values())
+    written = 0
+    for _ in range(120):  # the spool drains once the database is back
+        written = count_events(direct.render_as_string(hide_password=False))
+        if written >= answered and not (spool.exists() and spool.stat().st_size > 0):
+            break
+        time.sleep(1)
+    return written, spool_peak
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--children", type=int, default=20)
@@ -161,68 +210,18 @@ def main() -> int:
     }
     if args.models is not None:
         env["SAFEBOT_MODELS_PATH"] = str(args.models)
-    log_path = work / "bot.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=env,
-        cwd=ROOT,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    phases = {name: Phase() for name in PHASES}
-    clock = Clock()
-    lock = threading.Lock()
-    spool = work / "events-spool.jsonl"
-    spool_peak = 0
+    phases = {phase: Phase() for phase in PHASES}
     try:
-        api.wait_for(1, method="getUpdates", timeout=120)
-        threads = [
-            threading.Thread(
-                target=child,
-                args=(api, FIRST_CHAT + i, clock, phases, args.pace, args.reply_timeout, lock),
-                daemon=True,
-            )
-            for i in range(args.children)
-        ]
-        for thread in threads:
-            thread.start()
-        time.sleep(args.before)
-        print(f"database down for {args.down:.0f} s", flush=True)
-        clock.phase = "down"
-        proxy.down()
-        deadline = time.monotonic() + args.down
-        while time.monotonic() < deadline:
-            if spool.exists():
-                spool_peak = max(spool_peak, len(spool.read_text(encoding="utf-8").splitlines()))
-            time.sleep(1)
-        clock.phase = "after"
-        proxy.up()
-        print("database up again", flush=True)
-        time.sleep(args.after)
-        clock.stop.set()
-        for thread in threads:
-            thread.join(timeout=args.reply_timeout + 5)
-        answered = sum(p.answered for p in phases.values())
-        written, waited = 0, 0.0
-        while waited < 120:
-            written = count_events(direct.render_as_string(hide_password=False))
-            spooled = spool.exists() and spool.stat().st_size > 0
-            if written >= answered and not spooled:
-                break
-            time.sleep(1)
-            waited += 1
-        alive = process.poll() is None
+        with bot_process(api, env, work / "bot.log", ready_timeout=120) as process:
+            written, spool_peak = measure(api, args, proxy, phases, work, direct)
+            alive = process.poll() is None
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
         api.stop()
         proxy.close()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+    answered = sum(p.answered for p in phases.values())
     sent = sum(p.sent for p in phases.values())
     result = {
         "children": args.children,

@@ -550,25 +550,25 @@ def test_an_example_one_model_would_read_twice_is_an_error(tmp_path: Path) -> No
     ]
 
 
-def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+def privacy_training(tmp_path: Path, examples: str) -> Path:
+    """A training folder with one English file of privacy ``examples`` (its lines as written)."""
     training = tmp_path / "training"
     (training / "en").mkdir(parents=True)
     (training / "en" / "privacy.yml").write_text(
-        'version: "3.1"\nnlu:\n- intent: privacy\n  examples: |\n    - one\n  - two\n',
-        encoding="utf-8",
+        f'version: "3.1"\nnlu:\n- intent: privacy\n  examples: |\n{examples}', encoding="utf-8"
     )
+    return training
+
+
+def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    training = privacy_training(tmp_path, "    - one\n  - two\n")
     problems = check_training_data(training, tmp_path / "testsets")
     assert len(problems) == 1 and "privacy.yml, line 6:" in problems[0].message
     assert "not valid YAML" in problems[0].message and "indented" in problems[0].message
 
 
 def test_a_broken_crisis_test_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
-    training = tmp_path / "training"
-    (training / "en").mkdir(parents=True)
-    (training / "en" / "privacy.yml").write_text(
-        'version: "3.1"\nnlu:\n- intent: privacy\n  examples: |\n    - how do i hide my age\n',
-        encoding="utf-8",
-    )
+    training = privacy_training(tmp_path, "    - how do i hide my age\n")
     (tmp_path / "testsets" / "en").mkdir(parents=True)
     (tmp_path / "testsets" / "en" / "crisis_z.yml").write_text(
         "messages:\n- text: i want to die\n  expect: maybe\n", encoding="utf-8"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nlu.risk_model import RiskModel
 from nlu.segments import MAX_SENTENCES, sentences
-from nlu.understanding import MIN_URGENCY_WORDS
+from nlu.understanding import MIN_URGENCY_WORDS, Understanding
 from tests.nlu.test_evaluation_gate import understanding
 
 ORDINARY = "quick question how do i hide my last seen on whatsapp from my class"
@@ -30,18 +31,23 @@ def test_a_very_long_message_is_read_in_at_most_so_many_sentences() -> None:
     assert len(sentences(text)) == MAX_SENTENCES
 
 
+def english(models_dir: Path) -> tuple[Understanding, RiskModel, float]:
+    """The English understanding, its risk model and the score a sentence needs to count."""
+    reader = understanding(models_dir, "en")
+    assert reader.risk is not None
+    return reader, reader.risk, reader.thresholds.risk_escalate_at
+
+
 async def test_a_sentence_the_risk_model_is_sure_of_counts_for_the_whole_message(
     models_dir: Path,
 ) -> None:
-    reader = understanding(models_dir, "en")
-    assert reader.risk is not None
-    sure = reader.thresholds.risk_escalate_at
+    reader, risk_model, sure = english(models_dir)
     text = f"{ORDINARY}. doesnt matter now. {BURIED}"
-    whole = reader.risk.score(text, "en")
-    parts = reader.risk.score_many(sentences(text), "en")
+    whole = risk_model.score(text, "en")
+    parts = risk_model.score_many(sentences(text), "en")
     risk, _ = reader.risk_and_urgency(text, "en")
     assert risk == pytest.approx(max([whole, *(s for s in parts if s >= sure)]))
-    assert reader.risk.score(BURIED, "en") >= sure  # the buried sentence is heard alone
+    assert risk_model.score(BURIED, "en") >= sure  # the buried sentence is heard alone
     assert risk >= sure
     decision = await reader.understand(text, "en")
     assert decision.escalate and decision.emergency
@@ -50,12 +56,10 @@ async def test_a_sentence_the_risk_model_is_sure_of_counts_for_the_whole_message
 async def test_urgency_comes_only_from_the_whole_message_or_a_sentence_heard_as_risk(
     models_dir: Path,
 ) -> None:
-    reader = understanding(models_dir, "en")
-    assert reader.risk is not None
-    sure = reader.thresholds.risk_escalate_at
+    reader, risk_model, sure = english(models_dir)
     text = f"{EVERYDAY_TONIGHT}. {ORDINARY}. i feel like nobody at school would care if i vanished"
     pieces = [text, *sentences(text)]
-    scores = reader.risk.score_many(pieces, "en")
+    scores = risk_model.score_many(pieces, "en")
     counted = [
         piece
         for index, (piece, score) in enumerate(zip(pieces, scores, strict=True))
@@ -63,4 +67,4 @@ async def test_urgency_comes_only_from_the_whole_message_or_a_sentence_heard_as_
     ]
     assert EVERYDAY_TONIGHT not in counted  # an everyday sentence never sets the urgency
     _, now = reader.risk_and_urgency(text, "en")
-    assert now == pytest.approx(max(reader.risk.urgency_many(counted, "en")))
+    assert now == pytest.approx(max(risk_model.urgency_many(counted, "en")))
