@@ -184,7 +184,9 @@ class Dashboard:
             f"csv {urlencode(query.params())}",
         )
         return Response(
-            text,
+            # A byte-order mark first: spreadsheet programs read the file as UTF-8 only with
+            # one, and would show Cyrillic and Turkish names of countries as garbled letters.
+            "\ufeff" + text,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{csv_name(query)}"'},
         )

@@ -6,6 +6,7 @@ The browser tests drive Debian's Chromium (/usr/bin/chromium) through Playwright
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -160,7 +161,8 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     assert "attachment" in download.headers["content-disposition"]
-    lines = download.text.splitlines()
+    assert download.content.startswith(codecs.BOM_UTF8)  # spreadsheets read it as UTF-8
+    lines = download.text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("# ")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     words = f"hidden (fewer than {K} children)"
@@ -359,7 +361,7 @@ def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
         info.value.save_as(path)
         assert info.value.suggested_filename.startswith("safebot-stats-month-by-country-")
         assert "language-en" in info.value.suggested_filename
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
         assert lines[0].startswith("# SafeBot statistics by month and country")
         rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
         assert rows and {len(r["month"]) for r in rows if r["month"] != "all months"} == {7}

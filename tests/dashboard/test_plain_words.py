@@ -3,6 +3,7 @@ filters repeated, an intent filter, a change column that respects suppression, a
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import html
@@ -185,7 +186,8 @@ async def test_csv_names_period_and_filters_with_the_page_columns(
     name = re.search(r'filename="([^"]+)"', download.headers["content-disposition"])
     assert name is not None
     assert name[1] == "safebot-stats-month-by-intent-2026-08-01-to-today-country-UA.csv"
-    lines = download.text.splitlines()
+    assert download.content.startswith(codecs.BOM_UTF8)  # spreadsheets read it as UTF-8
+    lines = download.text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("# SafeBot statistics by month")
     assert "country: Ukraine" in lines[0] and "from 2026-08-01 to today" in lines[0]
     rows = list(csv.reader(io.StringIO("\n".join(lines[1:]))))
