@@ -291,6 +291,9 @@ BORDERLINE: dict[tuple[str, str], str] = {
     # Round 8 (new urgency and facet data): measured on the edge, both ways across retrains.
     ("uk", "bully/bully_images"): "facet images_trouble at 0.75 over the bully's role answer",
     ("uk", "friend/friend_self_harm"): "urgency 0.30-0.31: the friend's answer or the emergency",
+    # Round 15 (everyday risk negatives): the urgency model gives the tr message 0.40 (0.3 makes
+    # an emergency), so the answer leads with 112 before the helpline instead of the friend's.
+    ("tr", "friend/friend_self_harm"): "urgency 0.40: the emergency answer, helpline second",
     # Round 10: failed in a local run on models of unchanged data, passed in CI the same day.
     ("en", "bully/bully_images"): "facet images_trouble at 0.58 over the bully's role answer",
 }
