@@ -1,10 +1,11 @@
 """The statistics' SQL: aggregates per period, group and both, read from the rollups.
 
-Every count but the children is a sum of day rows (``rollup_days``). Distinct children are a sum
-of links (``rollup_children``): for a single week or month, its rows; for a range of whole
-periods, its rows whose previous period is before the range (``bot.storage.rollups.children``
-says why that counts each child once). Key sums come along, so each figure has the cell key the
-events themselves would give. Nothing here reads the event log.
+Every count but the children is a sum of period rows (``rollup_periods``: the day rows added
+up by week and month for every grouping). Distinct children are a sum of links
+(``rollup_children``): for a single week or month, its rows; for a range of whole periods, its
+rows whose previous period is before the range (``bot.storage.rollups.children`` says why that
+counts each child once). Key sums come along, so each figure has the cell key the events
+themselves would give. Nothing here reads the event log.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Engine, Select, cast, false, func, literal_column, select, type_coerce
+from sqlalchemy import Engine, Select, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.stats.suppression import build_table
@@ -30,14 +31,13 @@ from bot.stats.table import (
     period_end,
     period_start,
 )
-from bot.storage.models import RollupChildren, RollupDay
-from bot.storage.rollups import ADDITIVE, ALL, MEASURES, NO_PREVIOUS, grouping_of
+from bot.storage.models import RollupChildren, RollupPeriod
+from bot.storage.rollups import ADDITIVE, ALL, DAY_MEASURES, MEASURES, NO_PREVIOUS, grouping_of
 from bot.storage.rollups import MISSING as STORED_MISSING
 
 #: Values a rollup reserves (summed over, no value): as a filter they match no event.
 _RESERVED = frozenset({ALL, STORED_MISSING})
-_DAY_COLUMNS = {name: getattr(RollupDay, name) for name in DIMENSIONS}
-_CHILDREN_COLUMNS = {name: getattr(RollupChildren, name) for name in DIMENSIONS}
+Rollup = type[RollupPeriod] | type[RollupChildren]
 
 
 def _check_period(period: str) -> None:
@@ -57,6 +57,12 @@ def _whole(filters: Filters, period: str) -> bool:
     )
 
 
+def _check_whole(filters: Filters, period: str) -> None:
+    _check_period(period)
+    if not _whole(filters, period):
+        raise ValueError(f"figures per {period} need whole {period}s: widen the range first")
+
+
 def range_period(filters: Filters) -> str:
     """A period kind whose whole periods the filters' range is (months first: fewer rows).
 
@@ -68,74 +74,53 @@ def range_period(filters: Filters) -> str:
     raise ValueError("the statistics cover whole weeks or months: widen the range first")
 
 
-def _day_period(dialect: str, period: str) -> ColumnElement[Any]:
-    """The first day of a day row's week (Monday) or month."""
-    _check_period(period)
-    if dialect == "postgresql":
-        return cast(func.date_trunc(period, RollupDay.day), Date)
-    if period == "week":  # SQLite: the Monday on or before the day
-        monday = func.date(
-            RollupDay.day, literal_column("'weekday 0'"), literal_column("'-6 days'")
-        )
-        return type_coerce(monday, Date)
-    return type_coerce(func.date(RollupDay.day, literal_column("'start of month'")), Date)
+def _sums(rollup: Rollup, names: Sequence[str]) -> list[ColumnElement[Any]]:
+    return [func.coalesce(func.sum(getattr(rollup, name)), 0) for name in names]
 
 
-def _day_sums() -> list[ColumnElement[Any]]:
-    """The additive counts, then their key sums."""
-    names = [*ADDITIVE, *(f"{name}_keys" for name in ADDITIVE)]
-    return [func.coalesce(func.sum(getattr(RollupDay, name)), 0) for name in names]
-
-
-def _children_sums() -> list[ColumnElement[Any]]:
-    return [func.coalesce(func.sum(getattr(RollupChildren, name)), 0) for name in MEASURES]
-
-
-def _matching(columns: Mapping[str, Any], filters: Filters) -> list[ColumnElement[bool]]:
-    """The rows of the filters' locale, country and intent."""
-    conditions: list[ColumnElement[bool]] = []
-    for name in DIMENSIONS:
-        value = getattr(filters, name)
-        if value is None:
-            continue
-        conditions.append(false() if value in _RESERVED else columns[name] == value)
-    return conditions
-
-
-def _days_of(query: Select[Any], filters: Filters) -> Select[Any]:
-    if filters.since is not None:
-        query = query.where(RollupDay.day >= filters.since)
-    if filters.until is not None:
-        query = query.where(RollupDay.day <= filters.until)
-    return query.where(*_matching(_DAY_COLUMNS, filters))
-
-
-def _children_of(
-    query: Select[Any], period: str, filters: Filters, by: str | None, *, whole_range: bool
+def _rows_of(
+    rollup: Rollup, query: Select[Any], period: str, filters: Filters, by: str | None
 ) -> Select[Any]:
-    """The links of the filters' cells.
-
-    All of each period's (``whole_range`` False), or those that count each child once over the
-    whole range (their previous period is before it).
-    """
+    """The rows of the filters' cells, periods and range (grouped by ``by`` when given)."""
     kept = {name for name in DIMENSIONS if getattr(filters, name) is not None or name == by}
-    query = query.where(
-        RollupChildren.period == period,
-        RollupChildren.grouping == grouping_of(kept),
-        *(_CHILDREN_COLUMNS[name] == ALL for name in DIMENSIONS if name not in kept),
-        *_matching(_CHILDREN_COLUMNS, filters),
-    )
+    conditions: list[ColumnElement[bool]] = [
+        rollup.period == period,
+        rollup.grouping == grouping_of(kept),
+    ]
+    for name in DIMENSIONS:
+        column, value = getattr(rollup, name), getattr(filters, name)
+        if name not in kept:
+            conditions.append(column == ALL)
+        elif value is not None:
+            conditions.append(false() if value in _RESERVED else column == value)
     if filters.since is not None:
-        query = query.where(RollupChildren.start >= filters.since)
+        conditions.append(rollup.start >= filters.since)
     if filters.until is not None:
-        query = query.where(RollupChildren.start <= filters.until)
-    if whole_range:
-        query = query.where(
-            RollupChildren.previous < filters.since
-            if filters.since is not None
-            else RollupChildren.previous == NO_PREVIOUS
-        )
-    return query
+        conditions.append(rollup.start <= filters.until)
+    return query.where(*conditions)
+
+
+def _counts(
+    query: Select[Any], period: str, filters: Filters, by: str | None = None
+) -> Select[Any]:
+    return _rows_of(RollupPeriod, query, period, filters, by)
+
+
+def _children(
+    query: Select[Any], period: str, filters: Filters, by: str | None = None, *, whole: bool
+) -> Select[Any]:
+    """The links of each period (``whole`` False), or those counting each child once.
+
+    Over the whole range, a child counts at the link whose previous period is before it.
+    """
+    query = _rows_of(RollupChildren, query, period, filters, by)
+    if not whole:
+        return query
+    return query.where(
+        RollupChildren.previous < filters.since
+        if filters.since is not None
+        else RollupChildren.previous == NO_PREVIOUS
+    )
 
 
 def _label(by: str, value: str) -> str:
@@ -150,12 +135,12 @@ def _as_date(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _figures(children: Sequence[Any], days: Sequence[Any] | None) -> Figures:
-    """Figures from the children sums (:data:`MEASURES`) and the day sums (counts, keys)."""
+def _figures(children: Sequence[Any], counts: Sequence[Any] | None) -> Figures:
+    """Figures from the children sums (``MEASURES``) and the count sums (counts, then keys)."""
     users, users_keys, feedback_users, feedback_users_keys = (int(v or 0) for v in children)
-    counts = [int(v or 0) for v in days] if days is not None else [0] * (2 * len(ADDITIVE))
-    additive = dict(zip(ADDITIVE, counts[: len(ADDITIVE)], strict=True))
-    keys = dict(zip(ADDITIVE, counts[len(ADDITIVE) :], strict=True))
+    values = [int(v or 0) for v in counts] if counts is not None else [0] * len(DAY_MEASURES)
+    additive = dict(zip(ADDITIVE, values[: len(ADDITIVE)], strict=True))
+    keys = dict(zip(ADDITIVE, values[len(ADDITIVE) :], strict=True))
     return Figures(
         users=users,
         feedback_users=feedback_users,
@@ -165,12 +150,13 @@ def _figures(children: Sequence[Any], days: Sequence[Any] | None) -> Figures:
 
 
 def _keyed(
-    engine: Engine, children: Select[Any], days: Select[Any], width: int
+    engine: Engine, children: Select[Any], counts: Select[Any], width: int
 ) -> dict[tuple[Any, ...], Figures]:
-    """Figures by the first ``width`` columns of both queries; entries with children only."""
+    """Figures by the first ``width`` columns of both queries: the entries with children."""
+    children = children.having(func.sum(RollupChildren.users) > 0)
     with engine.connect() as connection:
         found = {tuple(row[:width]): row[width:] for row in connection.execute(children)}
-        sums = {tuple(row[:width]): row[width:] for row in connection.execute(days)}
+        sums = {tuple(row[:width]): row[width:] for row in connection.execute(counts)}
     return {key: _figures(values, sums.get(key)) for key, values in found.items()}
 
 
@@ -199,24 +185,29 @@ def run_parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
 def query_period_totals(engine: Engine, period: str, filters: Filters) -> dict[dt.date, Figures]:
     """Totals per period over all groups (the filters' dates whole periods)."""
     _check_whole(filters, period)
-    start = _day_period(engine.dialect.name, period).label("period")
-    days = _days_of(select(start, *_day_sums()), filters).group_by(start)
-    children = _children_of(
-        select(RollupChildren.start, *_children_sums()), period, filters, None, whole_range=False
-    ).group_by(RollupChildren.start)
-    children = children.having(func.sum(RollupChildren.users) > 0)
-    found = _keyed(engine, children, days, 1)
+    counts = _counts(
+        select(RollupPeriod.start, *_sums(RollupPeriod, DAY_MEASURES)), period, filters
+    )
+    children = _children(
+        select(RollupChildren.start, *_sums(RollupChildren, MEASURES)), period, filters, whole=False
+    )
+    found = _keyed(
+        engine,
+        children.group_by(RollupChildren.start),
+        counts.group_by(RollupPeriod.start),
+        1,
+    )
     return {_as_date(key[0]): figures for key, figures in found.items()}
 
 
 def query_grand_total(engine: Engine, filters: Filters) -> Figures:
     """The total over the whole range and every group."""
     period = range_period(filters)
-    days = _days_of(select(*_day_sums()), filters)
-    children = _children_of(select(*_children_sums()), period, filters, None, whole_range=True)
+    counts = _counts(select(*_sums(RollupPeriod, DAY_MEASURES)), period, filters)
+    children = _children(select(*_sums(RollupChildren, MEASURES)), period, filters, whole=True)
     with engine.connect() as connection:
         counted = connection.execute(children).one()
-        summed = connection.execute(days).one()
+        summed = connection.execute(counts).one()
     return _figures(counted, summed)
 
 
@@ -235,14 +226,12 @@ def query_group_totals(engine: Engine, by: str, filters: Filters) -> dict[str, F
     """Totals per group over the whole range."""
     _check_by(by)
     period = range_period(filters)
-    group = _DAY_COLUMNS[by]
-    days = _days_of(select(group, *_day_sums()), filters).group_by(group)
-    linked = _CHILDREN_COLUMNS[by]
-    children = _children_of(
-        select(linked, *_children_sums()), period, filters, by, whole_range=True
-    ).group_by(linked)
-    children = children.having(func.sum(RollupChildren.users) > 0)
-    found = _keyed(engine, children, days, 1)
+    group, linked = getattr(RollupPeriod, by), getattr(RollupChildren, by)
+    counts = _counts(select(group, *_sums(RollupPeriod, DAY_MEASURES)), period, filters, by)
+    children = _children(
+        select(linked, *_sums(RollupChildren, MEASURES)), period, filters, by, whole=True
+    )
+    found = _keyed(engine, children.group_by(linked), counts.group_by(group), 1)
     return {_label(by, str(key[0])): figures for key, figures in found.items()}
 
 
@@ -252,26 +241,24 @@ def query_cells(
     """Figures per period × group (the filters' dates whole periods)."""
     _check_by(by)
     _check_whole(filters, period)
-    start = _day_period(engine.dialect.name, period).label("period")
-    group = _DAY_COLUMNS[by]
-    days = _days_of(select(start, group, *_day_sums()), filters).group_by(start, group)
-    linked = _CHILDREN_COLUMNS[by]
-    children = _children_of(
-        select(RollupChildren.start, linked, *_children_sums()),
+    group, linked = getattr(RollupPeriod, by), getattr(RollupChildren, by)
+    counts = _counts(
+        select(RollupPeriod.start, group, *_sums(RollupPeriod, DAY_MEASURES)), period, filters, by
+    )
+    children = _children(
+        select(RollupChildren.start, linked, *_sums(RollupChildren, MEASURES)),
         period,
         filters,
         by,
-        whole_range=False,
-    ).group_by(RollupChildren.start, linked)
-    children = children.having(func.sum(RollupChildren.users) > 0)
-    found = _keyed(engine, children, days, 2)
+        whole=False,
+    )
+    found = _keyed(
+        engine,
+        children.group_by(RollupChildren.start, linked),
+        counts.group_by(RollupPeriod.start, group),
+        2,
+    )
     return {(_as_date(key[0]), _label(by, str(key[1]))): f for key, f in found.items()}
-
-
-def _check_whole(filters: Filters, period: str) -> None:
-    _check_period(period)
-    if not _whole(filters, period):
-        raise ValueError(f"figures per {period} need whole {period}s: widen the range first")
 
 
 def stats_table(

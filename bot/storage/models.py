@@ -124,6 +124,40 @@ class RollupDay(Base):
     helpful_keys: Mapped[int] = _count()
 
 
+class RollupPeriod(Base):
+    """The additive figures per week or month, for every combination of locale, country, intent.
+
+    The day rows added up once, when they are written: ``grouping`` says which of locale,
+    country and intent a row keeps (the others read ``"*"``), so every table the statistics
+    show reads a few rows per period. Anonymous, like the day rows.
+    """
+
+    __tablename__ = "rollup_periods"
+
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    grouping: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(LOCALE_LENGTH), primary_key=True)
+    country: Mapped[str] = mapped_column(String(COUNTRY_LENGTH), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(INTENT_LENGTH), primary_key=True)
+    start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    messages: Mapped[int] = _count()
+    escalations: Mapped[int] = _count()
+    crisis_net: Mapped[int] = _count()
+    text_messages: Mapped[int] = _count()
+    clarified: Mapped[int] = _count()
+    fallbacks: Mapped[int] = _count()
+    feedback: Mapped[int] = _count()
+    helpful: Mapped[int] = _count()
+    messages_keys: Mapped[int] = _count()
+    escalations_keys: Mapped[int] = _count()
+    crisis_net_keys: Mapped[int] = _count()
+    text_messages_keys: Mapped[int] = _count()
+    clarified_keys: Mapped[int] = _count()
+    fallbacks_keys: Mapped[int] = _count()
+    feedback_keys: Mapped[int] = _count()
+    helpful_keys: Mapped[int] = _count()
+
+
 class RollupChildren(Base):
     """Distinct children, per week or month, for every combination of locale, country and intent.
 

@@ -82,7 +82,7 @@ def test_the_rollups_migration_counts_the_events_held_and_goes_back(database: En
     assert_same_as_the_events(database, ("month",))
     downgrade(database, "0010")
     tables = set(inspect(database).get_table_names())
-    assert not {"rollup_days", "rollup_children", "rollup_horizon"} & tables
+    assert not {"rollup_days", "rollup_periods", "rollup_children", "rollup_horizon"} & tables
     assert "ix_events_child_key" not in {i["name"] for i in inspect(database).get_indexes("events")}
     with database.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM events")).scalar_one() == len(rows)

@@ -1,6 +1,7 @@
 """Rollups: the statistics read aggregates instead of the event log (issue #13).
 
 Creates ``rollup_days`` (the additive figures per day × locale × country × intent),
+``rollup_periods`` (the same per week and month for every grouping of the three),
 ``rollup_children`` (distinct children per week and month for every grouping, as links that add
 up over any range of whole periods), ``rollup_horizon`` (how far the purge has sealed them) and
 an index on ``events.child_key`` (the writers read a child's earlier events by it), then counts
@@ -54,6 +55,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "locale", "country", "intent", name=op.f("pk_rollup_days")),
     )
     op.create_table(
+        "rollup_periods",
+        sa.Column("period", sa.String(length=5), nullable=False),
+        sa.Column("grouping", sa.SmallInteger(), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("country", sa.String(length=3), nullable=False),
+        sa.Column("intent", sa.String(length=32), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        *(_count(name) for name in _DAY_MEASURES),
+        *(_count(f"{name}_keys") for name in _DAY_MEASURES),
+        sa.PrimaryKeyConstraint(
+            "period",
+            "grouping",
+            "locale",
+            "country",
+            "intent",
+            "start",
+            name=op.f("pk_rollup_periods"),
+        ),
+    )
+    op.create_table(
         "rollup_children",
         sa.Column("period", sa.String(length=5), nullable=False),
         sa.Column("grouping", sa.SmallInteger(), nullable=False),
@@ -89,5 +110,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rollup_horizon")
     op.drop_table("rollup_children")
+    op.drop_table("rollup_periods")
     op.drop_table("rollup_days")
     op.drop_index("ix_events_child_key", table_name="events")

@@ -1,12 +1,12 @@
 """Rollups: the anonymous aggregates every statistic reads, kept up to date by the writers.
 
-``dimensions`` maps events to rows, ``days`` holds the additive figures per day, ``children``
+``dimensions`` maps events to rows, ``additive`` the additive figures per day and period, ``children``
 the arithmetic of distinct children, ``upkeep`` what writers and ``/forget`` change, ``rebuild``
 the recount from the events table, ``horizon`` and ``seal`` what the retention purge seals.
 """
 
+from bot.storage.rollups.additive import ADDITIVE, DAY_MEASURES
 from bot.storage.rollups.children import MEASURES, NO_PREVIOUS
-from bot.storage.rollups.days import ADDITIVE
 from bot.storage.rollups.dimensions import (
     ALL,
     DIMENSIONS,
@@ -26,6 +26,7 @@ __all__ = [
     "ADDITIVE",
     "ALL",
     "COUNTED",
+    "DAY_MEASURES",
     "DIMENSIONS",
     "GROUPINGS",
     "MEASURES",

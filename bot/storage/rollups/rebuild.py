@@ -15,8 +15,8 @@ from sqlalchemy import Connection, delete, func, select
 
 from bot.storage.advisory_locks import FORGET
 from bot.storage.models import Event, RollupChildren
+from bot.storage.rollups.additive import event_day, rebuild_counts
 from bot.storage.rollups.children import Activity, Tally, atom, tally_key
-from bot.storage.rollups.days import event_day, rebuild_days
 from bot.storage.rollups.dimensions import MISSING, PERIODS
 from bot.storage.rollups.horizon import Horizon, read_horizon
 from bot.storage.rollups.upkeep import add_links
@@ -44,12 +44,13 @@ def lock_rollups(connection: Connection) -> None:
 def rebuild(connection: Connection, *, days: bool = True) -> Rebuilt:
     """Count the rollups from the horizon on again from the events.
 
-    ``days`` False: the children rows only, as after a key rotation (day rows hold no child key).
+    ``days`` False: the children rows only, as after a key rotation (the additive rows hold no
+    child key).
     """
     lock_rollups(connection)
     horizon = read_horizon(connection)
     if days:
-        rebuild_days(connection, horizon.first_day())
+        rebuild_counts(connection, horizon.first_day())
     return rebuild_children(connection, horizon)
 
 

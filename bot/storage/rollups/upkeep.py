@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Table, select, text
 from bot.storage.advisory_locks import ROLLUP_CHILD
 from bot.storage.models import Event, RollupChildren
 from bot.storage.record_keys import child_key
+from bot.storage.rollups.additive import add_counts, day_tally
 from bot.storage.rollups.children import MEASURES, Activity, Tally, atom, tally_key
-from bot.storage.rollups.days import add_days, day_tally
 from bot.storage.rollups.dimensions import stored, utc_day
 from bot.storage.rollups.horizon import read_horizon
 from bot.storage.rollups.upserts import add_rows
@@ -59,14 +59,14 @@ def count_written(connection: Connection, events: Sequence[Mapping[str, Any]]) -
     """Add events just inserted in this transaction (rows with :data:`COUNTED`) to the rollups."""
     if not events:
         return
-    add_days(connection, day_tally(events))
+    add_counts(connection, day_tally(events))
     _recount(connection, {int(e["child_key"]) for e in events}, added={e["id"] for e in events})
 
 
 def count_forgotten(connection: Connection, pseudonym: str) -> None:
     """Take a child's events out of the rollups, in the transaction that deletes them."""
     events = connection.execute(select(*COUNTED).where(Event.pseudonym == pseudonym))
-    add_days(connection, day_tally([dict(row) for row in events.mappings()], sign=-1))
+    add_counts(connection, day_tally([dict(row) for row in events.mappings()], sign=-1))
     _recount(connection, {child_key(pseudonym)}, removed=pseudonym)
 
 
