@@ -121,36 +121,38 @@ def day_tally(events: Iterable[Mapping[str, Any]], sign: int = 1) -> dict[DayKey
 
 def period_tally(days: Mapping[DayKey, list[int]]) -> dict[PeriodKey, list[int]]:
     """The same amounts for the period rows: each day's added to its week's and month's cells."""
-    tally: dict[PeriodKey, list[int]] = {}
+    periods: dict[tuple[str, dt.date, str, str, str], list[int]] = {}
     for (day, locale, country, intent), values in days.items():
         for period in PERIODS:
-            start = period_start(day, period)
-            for grouping, *cell in cells(locale, country, intent):
-                key = (period, grouping, cell[0], cell[1], cell[2], start)
-                found = tally.get(key)
-                if found is None:
-                    tally[key] = list(values)
-                else:
-                    for index, value in enumerate(values):
-                        found[index] += value
+            _add(periods, (period, period_start(day, period), locale, country, intent), values)
+    tally: dict[PeriodKey, list[int]] = {}
+    for (period, start, locale, country, intent), values in periods.items():
+        for grouping, kept_locale, kept_country, kept_intent in cells(locale, country, intent):
+            _add(tally, (period, grouping, kept_locale, kept_country, kept_intent, start), values)
     return tally
+
+
+def _add(tally: dict[Any, list[int]], key: Any, values: list[int]) -> None:
+    found = tally.get(key)
+    if found is None:
+        tally[key] = list(values)
+    else:
+        for index, value in enumerate(values):
+            found[index] += value
 
 
 def add_counts(connection: Connection, days: Mapping[DayKey, list[int]]) -> None:
     """Add a day tally to the stored day rows and period rows."""
-    names = ("day", *DIMENSIONS)
-    add_rows(connection, _DAYS, DAY_MEASURES, _rows(names, days))
-    period_names = ("period", "grouping", *DIMENSIONS, "start")
-    add_rows(connection, _PERIODS, DAY_MEASURES, _rows(period_names, period_tally(days)))
+    add_rows(connection, _DAYS, DAY_MEASURES, _rows(days))
+    add_rows(connection, _PERIODS, DAY_MEASURES, _rows(period_tally(days)))
 
 
-def _rows(names: tuple[str, ...], tally: Mapping[Any, list[int]]) -> list[dict[str, Any]]:
-    """Rows in key order (a fixed lock order), without those that change nothing."""
-    return [
-        {**dict(zip(names, key, strict=True)), **dict(zip(DAY_MEASURES, values, strict=True))}
-        for key, values in sorted(tally.items())
-        if any(values)
-    ]
+def _rows(tally: Mapping[tuple[Any, ...], list[int]]) -> list[tuple[Any, ...]]:
+    """The rows that change something, in key order (a fixed lock order).
+
+    Each is its key, then its measures: the tables' column order.
+    """
+    return [(*key, *values) for key, values in sorted(tally.items()) if any(values)]
 
 
 def event_day(dialect: str) -> ColumnElement[dt.date]:

@@ -113,18 +113,5 @@ def _recount(
 
 
 def add_links(connection: Connection, changes: Iterable[tuple[tuple[Any, ...], list[int]]]) -> None:
-    """Add tallied links (in key order) to the children rows."""
-    rows = [
-        {
-            "period": period,
-            "grouping": grouping,
-            "locale": locale,
-            "country": country,
-            "intent": intent,
-            "start": start,
-            "previous": previous,
-            **dict(zip(MEASURES, values, strict=True)),
-        }
-        for (period, grouping, locale, country, intent, start, previous), values in changes
-    ]
-    add_rows(connection, _CHILDREN, MEASURES, rows)
+    """Add tallied links (in key order) to the children rows (key, then ``MEASURES``)."""
+    add_rows(connection, _CHILDREN, MEASURES, [(*link, *values) for link, values in changes])
