@@ -55,7 +55,7 @@ from bot.storage.database import make_engine, session_factory, upgrade  # noqa: 
 from bot.storage.event_writes import _insert_new, write_events  # noqa: E402
 from bot.storage.forgotten import drop_refused, lock_for_write  # noqa: E402
 from bot.storage.record_keys import KEY_RANGE, child_key  # noqa: E402
-from bot.storage.rollups import rebuild  # noqa: E402
+from bot.storage.rollups import rebuild, seal  # noqa: E402
 
 WEEKS = 52
 COLUMNS = (
@@ -81,6 +81,7 @@ SEED = 20261123
 MESSAGE_CPU_MS = 7.0
 BATCH = 200
 PASSWORD = "benchmark-password-not-a-secret"
+ROLLUP_TABLES = ("rollup_days", "rollup_periods", "rollup_children")
 
 
 def rows(count: int) -> Iterator[dict[str, Any]]:
@@ -147,6 +148,7 @@ def build_rollups(engine: Engine) -> float:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE rollup_days"))
+            connection.execute(text("VACUUM ANALYZE rollup_periods"))
             connection.execute(text("VACUUM ANALYZE rollup_children"))
     else:
         with engine.begin() as connection:
@@ -317,6 +319,20 @@ def time_upkeep(engine: Engine, batches: int) -> Upkeep:
     return found
 
 
+def time_seals(engine: Engine) -> tuple[float, float]:
+    """The purge's extra work: sealing the rollups at a cut-off half-way through the data (the
+    first purge), then one day later (every purge after)."""
+    cutoff = END - dt.timedelta(weeks=WEEKS // 2)
+    found = []
+    for moved in (cutoff, cutoff + dt.timedelta(days=1)):
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            seal(connection, moved)
+        found.append(time.perf_counter() - started)
+    print(f"  sealing: {found[0]:.2f} s the first time, {found[1]:.2f} s a day later")
+    return found[0], found[1]
+
+
 def sizes(engine: Engine, path: Path | None) -> dict[str, int]:
     """Bytes of the whole database, the events table and the rollups (indexes included)."""
     if path is not None:
@@ -332,8 +348,7 @@ def sizes(engine: Engine, path: Path | None) -> dict[str, int]:
                 return found
         indexes = {
             "events": [n for n in tables if n == "events" or n.startswith("ix_events")],
-            "rollup_days": [n for n in tables if "rollup_days" in n],
-            "rollup_children": [n for n in tables if "rollup_children" in n],
+            **{table: [n for n in tables if table in n] for table in ROLLUP_TABLES},
         }
         for table, names in indexes.items():
             found[table] = sum(int(tables[n]) for n in names)
@@ -344,7 +359,7 @@ def sizes(engine: Engine, path: Path | None) -> dict[str, int]:
                 connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
             )
         }
-        for table in ("events", "rollup_days", "rollup_children"):
+        for table in ("events", *ROLLUP_TABLES):
             found[table] = int(
                 connection.execute(text(f"SELECT pg_total_relation_size('{table}')")).scalar_one()
             )
@@ -363,6 +378,9 @@ class Measured:
     upkeep: Upkeep = field(default_factory=Upkeep)
     sizes: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    seals: tuple[float, float] = (0.0, 0.0)
+    #: The one-minute load average when the timing began (other work on the machine).
+    load: float = 0.0
     version: str = ""
 
 
@@ -372,15 +390,17 @@ def measure(engine: Engine, path: Path | None, args: argparse.Namespace, found: 
     found.rollups = build_rollups(engine)
     print(f"  built in {found.rollups:.1f} s", flush=True)
     with engine.connect() as connection:
-        for table in ("events", "rollup_days", "rollup_children"):
+        for table in ("events", "rollup_days", "rollup_periods", "rollup_children"):
             found.rows[table] = int(
                 connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             )
     found.children = query_grand_total(engine, Filters()).users
+    found.load = os.getloadavg()[0]
     found.reports = time_reports(engine, args.repeats)
     found.pages = time_pages(engine, args.repeats)
     found.upkeep = time_upkeep(engine, args.batches)
     found.sizes = sizes(engine, path)
+    found.seals = time_seals(engine)
 
 
 def main() -> int:
@@ -464,8 +484,9 @@ def write_results(args: argparse.Namespace, measured: dict[str, Measured]) -> No
         f"# Statistics at {args.events:,} events",
         "",
         f"Measured {dt.date.today().isoformat()} by `python benchmarks/stats_queries.py "
-        f"--events {args.events} --write` on {os.cpu_count()} cores ({_cpu_model()}), shared "
-        f"with another engineer's model training; Python {platform.python_version()}, "
+        f"--events {args.events} --write` on {os.cpu_count()} cores ({_cpu_model()}; load "
+        f"average {', '.join(f'{m.load:.1f}' for m in measured.values())} when each database's "
+        f"timing began), Python {platform.python_version()}, "
         f"SQLAlchemy {sqlalchemy.__version__}, "
         + ", ".join(f"{db} {m.version}" for db, m in measured.items())
         + f". {args.events:,} demo events over {WEEKS} weeks ({first.children:,} made-up "
@@ -506,15 +527,17 @@ def write_results(args: argparse.Namespace, measured: dict[str, Measured]) -> No
             )
     lines += [
         "",
-        "**Building and size.** "
+        "**Building, sealing and size.** "
         + "; ".join(
-            f"{db}: seeded in {m.seeding:.0f} s, rollups built in {m.rollups:.0f} s "
-            f"({m.rows.get('rollup_days', 0):,} day rows, {m.rows.get('rollup_children', 0):,} "
-            f"children rows); database {_mb(m.sizes.get('database', 0))}"
+            f"{db}: seeded in {m.seeding:.0f} s, rollups built by the backfill in "
+            f"{m.rollups:.0f} s ({m.rows.get('rollup_days', 0):,} day rows, "
+            f"{m.rows.get('rollup_periods', 0):,} period rows, "
+            f"{m.rows.get('rollup_children', 0):,} children rows); the purge's sealing took "
+            f"{m.seals[0]:.1f} s the first time (half the data) and {m.seals[1]:.1f} s a day "
+            f"later; database {_mb(m.sizes.get('database', 0))}"
             + (
-                f", of which events {_mb(m.sizes['events'])}, rollup_days "
-                f"{_mb(m.sizes['rollup_days'])}, rollup_children {_mb(m.sizes['rollup_children'])}"
-                " (indexes included)"
+                f", of which events {_mb(m.sizes['events'])}, rollups "
+                f"{_mb(sum(m.sizes[t] for t in ROLLUP_TABLES))} (indexes included)"
                 if "events" in m.sizes
                 else ""
             )
