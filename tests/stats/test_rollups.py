@@ -23,9 +23,11 @@ from sqlalchemy import Engine, func, select
 from bot.key_rotation import rehash_pseudonyms
 from bot.stats import (
     DIMENSIONS,
+    DataSpan,
     Figures,
     Filters,
     query_cells,
+    query_data_span,
     query_grand_total,
     query_group_totals,
     query_period_totals,
@@ -224,11 +226,14 @@ async def test_forget_takes_the_child_out_of_every_figure(database: Engine) -> N
         by_key.setdefault(row["child_key"], set()).add(row["pseudonym"])
     alone = min(next(ps for ps in by_key.values() if len(ps) == 1))
     shared = min(next(ps for ps in by_key.values() if len(ps) == 2))
-    for pseudonym in (alone, shared):
+    last = max(rows, key=lambda row: row["hour"])["pseudonym"]  # the days of data change too
+    for pseudonym in {alone, shared, last}:
         assert await store.forget(pseudonym) > 0
     with database.connect() as connection:
         left = connection.execute(select(Event.id).where(Event.pseudonym.in_([alone, shared])))
         assert not left.all()
+        first, latest = connection.execute(select(func.min(Event.hour), func.max(Event.hour))).one()
+    assert query_data_span(database) == DataSpan(first.date(), latest.date())
     assert_same_as_the_events(database, ("week",))
 
 
