@@ -334,3 +334,15 @@ def test_writers_at_once_on_postgresql_count_every_event_once(database: Engine) 
     with database.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Event)).scalar() == len(rows)
     assert_same_as_the_events(database, ("week",))
+
+
+def test_a_spool_drained_after_an_outage_is_counted_in_one_write(database: Engine) -> None:
+    """Thousands of children in one write (the keys are read a few hundred at a time)."""
+    rows = generated(8, children=1200)
+    write(database, rows, batch=len(rows))
+    for filters in (Filters(), Filters(locale="ru")):
+        total = query_grand_total(database, filters)
+        assert exact(total) == exact(raw.query_grand_total(database, filters))
+        assert total.users == len(
+            {row["pseudonym"] for row in rows if filters.locale in (None, row["locale"])}
+        )

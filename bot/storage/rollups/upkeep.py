@@ -26,6 +26,8 @@ from bot.storage.rollups.horizon import read_horizon
 from bot.storage.rollups.upserts import add_rows
 
 _CHILDREN: Table = RollupChildren.__table__  # type: ignore[assignment]
+#: Child keys whose events one query reads.
+_KEYS_AT_ONCE = 500
 #: An event's columns that the rollups read.
 COUNTED = (
     Event.id,
@@ -91,24 +93,28 @@ def _recount(
     Before: without the events ``added`` in this transaction. Now: without ``removed``'s.
     """
     ordered = sorted(keys)
-    lock_children(connection, ordered)
     bounds = read_horizon(connection).bounds()
-    before: dict[int, dict[str, Activity]] = {key: {} for key in ordered}
-    after: dict[int, dict[str, Activity]] = {key: {} for key in ordered}
     added = set(added)
-    history = connection.execute(select(*_HISTORY).where(Event.child_key.in_(ordered)))
-    for row in history:
-        item = atom(utc_day(row.hour), row.locale, stored(row.country), stored(row.intent))
-        answered = row.helpful is not None
-        if row.id not in added:
-            before[row.child_key].setdefault(row.pseudonym, Activity()).add(item, answered)
-        if row.pseudonym != removed:
-            after[row.child_key].setdefault(row.pseudonym, Activity()).add(item, answered)
     tally = Tally()
-    for key in ordered:
-        if before[key] != after[key]:  # most events add nothing new: same week, same cell
-            tally_key(tally, after[key], key, bounds, 1)
-            tally_key(tally, before[key], key, bounds, -1)
+    # A spool drained after a long outage can hold tens of thousands of children: a few
+    # hundred at a time (SQLite takes at most 32,766 parameters), still locked in key order.
+    for start in range(0, len(ordered), _KEYS_AT_ONCE):
+        some = ordered[start : start + _KEYS_AT_ONCE]
+        lock_children(connection, some)
+        before: dict[int, dict[str, Activity]] = {key: {} for key in some}
+        after: dict[int, dict[str, Activity]] = {key: {} for key in some}
+        history = connection.execute(select(*_HISTORY).where(Event.child_key.in_(some)))
+        for row in history:
+            item = atom(utc_day(row.hour), row.locale, stored(row.country), stored(row.intent))
+            answered = row.helpful is not None
+            if row.id not in added:
+                before[row.child_key].setdefault(row.pseudonym, Activity()).add(item, answered)
+            if row.pseudonym != removed:
+                after[row.child_key].setdefault(row.pseudonym, Activity()).add(item, answered)
+        for key in some:
+            if before[key] != after[key]:  # most events add nothing new: same week, same cell
+                tally_key(tally, after[key], key, bounds, 1)
+                tally_key(tally, before[key], key, bounds, -1)
     add_links(connection, tally.changes())
 
 
