@@ -527,6 +527,11 @@ def write_results(args: argparse.Namespace, measured: dict[str, Measured]) -> No
             )
     lines += [
         "",
+        "The upkeep reads a child's earlier events through `ix_events_child_key`, an index added "
+        "with the rollups; it is in the database in both columns above. Measured apart "
+        "(1,000,000 events, SQLite, batches alternating between a copy with it and one without): "
+        "about 0.01 ms per event written, and 15 MB per million events.",
+        "",
         "**Building, sealing and size.** "
         + "; ".join(
             f"{db}: seeded in {m.seeding:.0f} s, rollups built by the backfill in "

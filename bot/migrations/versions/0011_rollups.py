@@ -5,7 +5,7 @@ Creates ``rollup_days`` (the additive figures per day × locale × country × in
 ``rollup_children`` (distinct children per week and month for every grouping, as links that add
 up over any range of whole periods), ``rollup_horizon`` (how far the purge has sealed them) and
 an index on ``events.child_key`` (the writers read a child's earlier events by it), then counts
-the events already held into the rollups (``bot.storage.rollups.rebuild``; about a minute per
+the events already held into the rollups (``bot.storage.rollups.rebuild``; about 25 s per
 million events). ``safebot rollups rebuild`` counts them again at any time.
 
 Revision ID: 0011
