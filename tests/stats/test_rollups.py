@@ -4,7 +4,7 @@ Each test writes generated events the way the bot does (``write_events``: in bat
 time order, some children sharing a child key), then compares every query the statistics make,
 for many filters, with the same query on the events table (``tests/support/raw_figures.py``,
 the statistics' SQL from before the rollups): the same counts and the same key sums, so the same
-noise. Then the same after a rebuild (the migration's backfill), a /forget, a key rotation, a
+noise. Then the same after a rebuild (the migration's backfill), the migration itself, a /forget, a key rotation, a
 purge, and writers on several connections at once.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, column, func, insert, inspect, select, table, text
 
 from bot.key_rotation import rehash_pseudonyms
 from bot.stats import (
@@ -34,7 +34,7 @@ from bot.stats import (
     stats_table,
 )
 from bot.stats.table import period_end
-from bot.storage.database import session_factory
+from bot.storage.database import downgrade, session_factory, upgrade
 from bot.storage.event_writes import write_events
 from bot.storage.models import Base, Event, RollupChildren
 from bot.storage.profiles import ProfileStore
@@ -346,3 +346,22 @@ def test_a_spool_drained_after_an_outage_is_counted_in_one_write(database: Engin
         assert total.users == len(
             {row["pseudonym"] for row in rows if filters.locale in (None, row["locale"])}
         )
+
+
+def test_the_migration_counts_the_events_held_and_goes_back(database: Engine) -> None:
+    downgrade(database, "0010")
+    rows = generated(7, children=30)
+    # The events table as revision 0010 has it (Event, the model, is at the latest revision).
+    events = table("events", *(column(name, Event.__table__.c[name].type) for name in rows[0]))
+    with database.begin() as connection:
+        connection.execute(insert(events), rows)
+    upgrade(database)  # the backfill
+    assert_same_as_the_events(database, ("month",))
+    downgrade(database, "0010")
+    tables = set(inspect(database).get_table_names())
+    assert not {"rollup_days", "rollup_periods", "rollup_children", "rollup_horizon"} & tables
+    assert "ix_events_child_key" not in {i["name"] for i in inspect(database).get_indexes("events")}
+    with database.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM events")).scalar_one() == len(rows)
+    upgrade(database)
+    assert_same_as_the_events(database, ("week",))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, column, insert, inspect, select, table, text
+from sqlalchemy import Engine, inspect, select, text
 
 from bot.clock import current_hour
 from bot.engine.messages import Incoming
@@ -21,7 +21,6 @@ from bot.storage.profiles import ProfileStore, StorageUnavailable
 from bot.storage.record_keys import KEY_RANGE, child_key
 from bot.storage.records import EventRecord, Profile
 from tests.conftest import TEST_KEY, make_settings
-from tests.stats.test_rollups import assert_same_as_the_events, generated
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive
@@ -69,25 +68,6 @@ def test_the_record_keys_migration_gives_existing_events_keys(database: Engine) 
     downgrade(database, "0006")
     assert "record_key" not in {c["name"] for c in inspect(database).get_columns("events")}
     upgrade(database)
-
-
-def test_the_rollups_migration_counts_the_events_held_and_goes_back(database: Engine) -> None:
-    upgrade(database, "0010")
-    rows = generated(7, children=30)
-    # The events table as revision 0010 has it (Event, the model, is at the latest revision).
-    events = table("events", *(column(name, Event.__table__.c[name].type) for name in rows[0]))
-    with database.begin() as connection:
-        connection.execute(insert(events), rows)
-    upgrade(database)  # the backfill
-    assert_same_as_the_events(database, ("month",))
-    downgrade(database, "0010")
-    tables = set(inspect(database).get_table_names())
-    assert not {"rollup_days", "rollup_periods", "rollup_children", "rollup_horizon"} & tables
-    assert "ix_events_child_key" not in {i["name"] for i in inspect(database).get_indexes("events")}
-    with database.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM events")).scalar_one() == len(rows)
-    upgrade(database)
-    assert_same_as_the_events(database, ("week",))
 
 
 def downgrade_all(engine: Engine) -> None:
