@@ -4,8 +4,8 @@ Each test writes generated events the way the bot does (``write_events``: in bat
 time order, some children sharing a child key), then compares every query the statistics make,
 for many filters, with the same query on the events table (``tests/support/raw_figures.py``,
 the statistics' SQL from before the rollups): the same counts and the same key sums, so the same
-noise. Then the same after a rebuild (the migration's backfill), the migration itself, a /forget, a key rotation, a
-purge, and writers on several connections at once.
+noise. Then the same after a rebuild (the migration's backfill), the migration itself, a
+/forget, a key rotation, a purge, and writers on several connections at once.
 """
 
 from __future__ import annotations
