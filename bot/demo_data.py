@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from bot.clock import current_hour, system_clock
 from bot.storage.models import Event
+from bot.storage.rollups import rebuild
 
 #: Locales with their share of children, and each locale's countries with their share.
 LOCALES: dict[str, tuple[float, dict[str | None, float]]] = {
@@ -217,5 +218,6 @@ def seed(
         if batch:
             connection.execute(insert(Event), batch)
             count += len(batch)
+        rebuild(connection)  # the statistics read the rollups: counted in one go
     assert first is not None and last is not None
     return DemoResult(count, users, first, last)

@@ -5,7 +5,8 @@ written anywhere. Afterwards nobody, not even someone holding the old key, can t
 an old record belongs to or link it to records made under the new key; yet two old records of
 the same child still share a pseudonym, so distinct-children counts of old data stay right.
 Profiles are keyed by the old pseudonyms and are deleted (children are asked their language
-and country again).
+and country again). The children rollups of the events still held are counted again with the
+new child keys (the sealed ones, before the retention horizon, hold no child key).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.storage.models import (
     ProfileRow,
 )
 from bot.storage.record_keys import child_key
+from bot.storage.rollups import rebuild
 
 _BATCH = 5_000
 
@@ -107,5 +109,8 @@ def rehash_pseudonyms(engine: Engine) -> RotationResult:
         # Keyed by the old pseudonyms: of no use now, and a link to them.
         connection.execute(delete(AnsweredMessage))
         connection.execute(delete(ForgottenPseudonym))
+        # The children rollups add up child keys: recounted with the new ones, so a figure
+        # computed from the events is the same as before the rotation but for its new noise.
+        rebuild(connection, days=False)
     del salt  # never stored, never logged: the link to the old pseudonyms is gone with it
     return RotationResult(len(olds), events, profiles)

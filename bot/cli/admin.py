@@ -1,4 +1,4 @@
-"""``safebot purge`` and ``safebot rotate-key``: retention and the pseudonym key."""
+"""``safebot purge``, ``rotate-key``, ``rollups rebuild``: retention, key, statistics' rollups."""
 
 from __future__ import annotations
 
@@ -71,6 +71,20 @@ def rotate_key(settings: Settings, *, out: Path | None = None, yes: bool = False
     return 0
 
 
+def rebuild_rollups(settings: Settings) -> int:
+    """Count the statistics' rollups again from the events held (writers wait meanwhile)."""
+    from bot.storage.rollups import rebuild
+
+    with open_database(settings) as engine, engine.begin() as connection:
+        result = rebuild(connection)
+    print(
+        f"Counted the events of {result.keys} child keys into the rollups again "
+        f"({result.children_rows} children rows); figures older than the events held are kept "
+        "as they were."
+    )
+    return 0
+
+
 def _purge(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(args.log_level or "WARNING")
@@ -83,8 +97,14 @@ def _rotate_key(args: argparse.Namespace) -> int:
     return rotate_key(settings, out=Path(args.out) if args.out else None, yes=args.yes)
 
 
+def _rollups(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(args.log_level or "WARNING")
+    return rebuild_rollups(settings)
+
+
 def register(sub: Any) -> None:
-    """Add ``purge`` and ``rotate-key`` to ``safebot``'s sub-commands."""
+    """Add ``purge``, ``rotate-key`` and ``rollups`` to ``safebot``'s sub-commands."""
     parser = sub.add_parser("purge", help=purge.__doc__)
     parser.set_defaults(func=_purge)
 
@@ -92,3 +112,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--out", default=None, help="default: <data dir>/pseudonym-key.new")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.set_defaults(func=_rotate_key)
+
+    parser = sub.add_parser("rollups", help="the statistics' rollups")
+    actions = parser.add_subparsers(dest="action", required=True)
+    action = actions.add_parser("rebuild", help=rebuild_rollups.__doc__)
+    action.set_defaults(func=_rollups)

@@ -51,7 +51,9 @@ GLOSSARY = {
     "per_day": "messages divided by the days of data: comparable between whole and partial periods",
     "change": "change of messages per day against the period before; shown only when both "
     "periods' figures are shown",
-    "users": "different children (counted by pseudonym, never by name or account)",
+    "users": "different children (counted by pseudonym, never by name or account); over dates "
+    "reaching back further than messages are kept (a year by default), a child who wrote both "
+    "before and after that counts twice",
     "escalation_rate": "share of messages whose answer showed a helpline or the crisis answer",
     "crisis_net_rate": "share of messages caught by the crisis safety net (words that always "
     "lead to the crisis answer, whatever the classifier thought)",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 
 from bot.stats.table import Filters, period_end
-from bot.storage.models import Event
+from bot.storage.models import RollupDay
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,16 @@ class DataSpan:
 
 
 def query_data_span(engine: Engine) -> DataSpan | None:
-    """The days the event log covers, or None when it is empty.
+    """The days the statistics cover (the rollups: older than the events held), or None.
 
     Deliberately ignores the locale, country and intent filters: a day when no child in Ukraine
     wrote is still a day of data for Ukraine (the bot was there to answer).
     """
-    query = select(func.min(Event.hour), func.max(Event.hour))
+    # Every event is a message or a "did this help?" answer; a day whose events were all taken
+    # back by /forget keeps a row of zeros, and is no day of data.
+    query = select(func.min(RollupDay.day), func.max(RollupDay.day)).where(
+        or_(RollupDay.messages > 0, RollupDay.feedback > 0)
+    )
     with engine.connect() as connection:
         first, last = connection.execute(query).one()
     if first is None or last is None:

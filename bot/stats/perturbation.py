@@ -36,8 +36,10 @@ entries with fewer than k children; noise is added after that decision, to every
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 
 from bot.stats.table import CellKeys, Figures
 from bot.storage.record_keys import KEY_RANGE
@@ -87,15 +89,16 @@ class PTable:
         return tuple(sorted((true + d, p) for d, p in [*kept, (0, stay)] if p > 0))
 
     def publish(self, true: int, key_sum: int) -> int:
-        """The published value of a true count whose records' keys add up to ``key_sum``."""
-        key = Fraction(key_sum % KEY_RANGE, KEY_RANGE)
-        row = self.row(true)
-        reached = Fraction(0)
-        for value, probability in row:
-            reached += probability
-            if key < reached:
+        """The published value of a true count whose records' keys add up to ``key_sum``.
+
+        The cell key ``key_sum % KEY_RANGE / KEY_RANGE`` falls in one value's share of [0, 1):
+        compared exactly, as whole numbers (a table has thousands of figures).
+        """
+        key = key_sum % KEY_RANGE
+        for value, below in _thresholds(self, true):
+            if key < below:
                 return value
-        return row[-1][0]
+        raise AssertionError("the shares of a row add up to 1")  # pragma: no cover
 
     def possible_true(self, published: int) -> tuple[int, int]:
         """The smallest and largest true counts that can be published as ``published``.
@@ -114,6 +117,21 @@ class PTable:
     def error_bound(self, true: int) -> int:
         """How far the published value of a true count can be from it."""
         return max(abs(value - true) for value, _ in self.row(true))
+
+
+@lru_cache(maxsize=8192)
+def _thresholds(table: PTable, true: int) -> tuple[tuple[int, int], ...]:
+    """Each published value of a row with the whole-number cell key it is published below.
+
+    A key k in [0, KEY_RANGE) has cell key k / KEY_RANGE < c exactly when k < ceil(c *
+    KEY_RANGE): the same values as comparing fractions, without them.
+    """
+    found = []
+    reached = Fraction(0)
+    for value, probability in table.row(true):
+        reached += probability
+        found.append((value, math.ceil(reached * KEY_RANGE)))
+    return tuple(found)
 
 
 _MEASURES = tuple(name for name in CellKeys.__dataclass_fields__)

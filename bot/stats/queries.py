@@ -1,4 +1,12 @@
-"""The statistics' SQL: aggregates per period, group and both, on SQLite and PostgreSQL."""
+"""The statistics' SQL: aggregates per period, group and both, read from the rollups.
+
+Every count but the children is a sum of period rows (``rollup_periods``: the day rows added
+up by week and month for every grouping). Distinct children are a sum of links
+(``rollup_children``): for a single week or month, its rows; for a range of whole periods, its
+rows whose previous period is before the range (``bot.storage.rollups.children`` says why that
+counts each child once). Key sums come along, so each figure has the cell key the events
+themselves would give. Nothing here reads the event log.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Date,
-    Engine,
-    Select,
-    and_,
-    case,
-    cast,
-    distinct,
-    func,
-    literal_column,
-    select,
-)
+from sqlalchemy import Engine, Select, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.stats.suppression import build_table
@@ -31,79 +28,103 @@ from bot.stats.table import (
     Figures,
     Filters,
     StatsTable,
+    period_end,
+    period_start,
 )
-from bot.storage.models import Event
+from bot.storage.models import RollupChildren, RollupPeriod
+from bot.storage.rollups import ADDITIVE, ALL, DAY_MEASURES, MEASURES, NO_PREVIOUS, grouping_of
+from bot.storage.rollups import MISSING as STORED_MISSING
+
+#: Values a rollup reserves (summed over, no value): as a filter they match no event.
+_RESERVED = frozenset({ALL, STORED_MISSING})
+Rollup = type[RollupPeriod] | type[RollupChildren]
 
 
-def _period_start(dialect: str, period: str) -> ColumnElement[Any]:
-    """The first day of the event's week (Monday) or month, in UTC."""
+def _check_period(period: str) -> None:
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
-    if dialect == "postgresql":
-        return cast(func.date_trunc(period, func.timezone("UTC", Event.hour)), Date)
-    if period == "week":  # SQLite: the Monday on or before the day
-        return func.date(Event.hour, literal_column("'weekday 0'"), literal_column("'-6 days'"))
-    return func.date(Event.hour, literal_column("'start of month'"))
 
 
-def _group_column(by: str) -> ColumnElement[Any]:
+def _check_by(by: str) -> None:
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
-    column = {"intent": Event.intent, "locale": Event.locale, "country": Event.country}[by]
-    return func.coalesce(column, MISSING[by])
 
 
-def _aggregates(dialect: str) -> list[ColumnElement[Any]]:
-    """The counts of :class:`Figures`, then the sums of their keys in the same order."""
-    # Byte order is enough to tell pseudonyms apart, and much quicker to sort than a locale's.
-    pseudonym = Event.pseudonym.collate("C") if dialect == "postgresql" else Event.pseudonym
+def _whole(filters: Filters, period: str) -> bool:
+    """Whether the filters' dates are whole periods (or open)."""
+    return (filters.since is None or filters.since == period_start(filters.since, period)) and (
+        filters.until is None or filters.until == period_end(filters.until, period)
+    )
 
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    def keys_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(case((condition, Event.record_key), else_=0)), 0)
+def _check_whole(filters: Filters, period: str) -> None:
+    _check_period(period)
+    if not _whole(filters, period):
+        raise ValueError(f"figures per {period} need whole {period}s: widen the range first")
 
-    message = Event.kind != "feedback"
-    answered = Event.helpful.is_not(None)
-    conditions = [
-        message,
-        and_(message, Event.escalation != "none"),
-        and_(message, Event.crisis_net.is_(True)),
-        Event.kind == "text",
-        and_(Event.kind == "text", Event.clarified.is_(True)),
-        Event.engine == "spacy-fallback",
-        answered,
-        Event.helpful.is_(True),
+
+def range_period(filters: Filters) -> str:
+    """A period kind whose whole periods the filters' range is (months first: fewer rows).
+
+    Raises ValueError for a range that is not (the reports always widen theirs).
+    """
+    for period in ("month", "week"):
+        if _whole(filters, period):
+            return period
+    raise ValueError("the statistics cover whole weeks or months: widen the range first")
+
+
+def _sums(rollup: Rollup, names: Sequence[str]) -> list[ColumnElement[Any]]:
+    return [func.coalesce(func.sum(getattr(rollup, name)), 0) for name in names]
+
+
+def _rows_of(
+    rollup: Rollup, query: Select[Any], period: str, filters: Filters, by: str | None
+) -> Select[Any]:
+    """The rows of the filters' cells, periods and range (grouped by ``by`` when given)."""
+    kept = {name for name in DIMENSIONS if getattr(filters, name) is not None or name == by}
+    conditions: list[ColumnElement[bool]] = [
+        rollup.period == period,
+        rollup.grouping == grouping_of(kept),
     ]
-    # A child's key once per child (their events all carry the same one): two children with
-    # the same key would count once, which changes the noise but keeps it fixed per set.
-    return [
-        func.count(distinct(pseudonym)),
-        *(count_if(condition) for condition in conditions),
-        func.count(distinct(case((answered, pseudonym)))),
-        func.coalesce(func.sum(distinct(Event.child_key)), 0),
-        *(keys_if(condition) for condition in conditions),
-        func.coalesce(func.sum(distinct(case((answered, Event.child_key)))), 0),
-    ]
-
-
-def _where(query: Select[Any], filters: Filters) -> Select[Any]:
+    for name in DIMENSIONS:
+        column, value = getattr(rollup, name), getattr(filters, name)
+        if name not in kept:
+            conditions.append(column == ALL)
+        elif value is not None:
+            conditions.append(false() if value in _RESERVED else column == value)
     if filters.since is not None:
-        query = query.where(Event.hour >= _midnight(filters.since))
+        conditions.append(rollup.start >= filters.since)
     if filters.until is not None:
-        query = query.where(Event.hour < _midnight(filters.until + dt.timedelta(days=1)))
-    if filters.locale is not None:
-        query = query.where(Event.locale == filters.locale)
-    if filters.country is not None:
-        query = query.where(Event.country == filters.country)
-    if filters.intent is not None:
-        query = query.where(Event.intent == filters.intent)
-    return query
+        conditions.append(rollup.start <= filters.until)
+    return query.where(*conditions)
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+def _counts(
+    query: Select[Any], period: str, filters: Filters, by: str | None = None
+) -> Select[Any]:
+    return _rows_of(RollupPeriod, query, period, filters, by)
+
+
+def _children(
+    query: Select[Any], period: str, filters: Filters, by: str | None = None, *, whole: bool
+) -> Select[Any]:
+    """The links of each period (``whole`` False), or those counting each child once.
+
+    Over the whole range, a child counts at the link whose previous period is before it.
+    """
+    query = _rows_of(RollupChildren, query, period, filters, by)
+    if not whole:
+        return query
+    return query.where(
+        RollupChildren.previous < filters.since
+        if filters.since is not None
+        else RollupChildren.previous == NO_PREVIOUS
+    )
+
+
+def _label(by: str, value: str) -> str:
+    return MISSING[by] if value == STORED_MISSING else value
 
 
 def _as_date(value: object) -> dt.date:
@@ -114,11 +135,29 @@ def _as_date(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _figures(values: Sequence[Any]) -> Figures:
-    numbers = [int(v or 0) for v in values]
-    half = len(numbers) // 2
-    counts = dict(zip(CellKeys.__dataclass_fields__, numbers[:half], strict=True))
-    return Figures(**counts, keys=CellKeys(*numbers[half:]))
+def _figures(children: Sequence[Any], counts: Sequence[Any] | None) -> Figures:
+    """Figures from the children sums (``MEASURES``) and the count sums (counts, then keys)."""
+    users, users_keys, feedback_users, feedback_users_keys = (int(v or 0) for v in children)
+    values = [int(v or 0) for v in counts] if counts is not None else [0] * len(DAY_MEASURES)
+    additive = dict(zip(ADDITIVE, values[: len(ADDITIVE)], strict=True))
+    keys = dict(zip(ADDITIVE, values[len(ADDITIVE) :], strict=True))
+    return Figures(
+        users=users,
+        feedback_users=feedback_users,
+        **additive,
+        keys=CellKeys(users=users_keys, feedback_users=feedback_users_keys, **keys),
+    )
+
+
+def _keyed(
+    engine: Engine, children: Select[Any], counts: Select[Any], width: int
+) -> dict[tuple[Any, ...], Figures]:
+    """Figures by the first ``width`` columns of both queries: the entries with children."""
+    children = children.having(func.sum(RollupChildren.users) > 0)
+    with engine.connect() as connection:
+        found = {tuple(row[:width]): row[width:] for row in connection.execute(children)}
+        sums = {tuple(row[:width]): row[width:] for row in connection.execute(counts)}
+    return {key: _figures(values, sums.get(key)) for key, values in found.items()}
 
 
 @dataclass(frozen=True)
@@ -144,19 +183,32 @@ def run_parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
 
 
 def query_period_totals(engine: Engine, period: str, filters: Filters) -> dict[dt.date, Figures]:
-    """Totals per period over all groups."""
-    dialect = engine.dialect.name
-    start = _period_start(dialect, period).label("period")
-    query = _where(select(start, *_aggregates(dialect)), filters).group_by(start)
-    with engine.connect() as connection:
-        return {_as_date(r[0]): _figures(r[1:]) for r in connection.execute(query)}
+    """Totals per period over all groups (the filters' dates whole periods)."""
+    _check_whole(filters, period)
+    counts = _counts(
+        select(RollupPeriod.start, *_sums(RollupPeriod, DAY_MEASURES)), period, filters
+    )
+    children = _children(
+        select(RollupChildren.start, *_sums(RollupChildren, MEASURES)), period, filters, whole=False
+    )
+    found = _keyed(
+        engine,
+        children.group_by(RollupChildren.start),
+        counts.group_by(RollupPeriod.start),
+        1,
+    )
+    return {_as_date(key[0]): figures for key, figures in found.items()}
 
 
 def query_grand_total(engine: Engine, filters: Filters) -> Figures:
     """The total over the whole range and every group."""
-    query = _where(select(*_aggregates(engine.dialect.name)), filters)
+    period = range_period(filters)
+    counts = _counts(select(*_sums(RollupPeriod, DAY_MEASURES)), period, filters)
+    children = _children(select(*_sums(RollupChildren, MEASURES)), period, filters, whole=True)
     with engine.connect() as connection:
-        return _figures(connection.execute(query).one())
+        counted = connection.execute(children).one()
+        summed = connection.execute(counts).one()
+    return _figures(counted, summed)
 
 
 def query_totals(engine: Engine, period: str, filters: Filters) -> Totals:
@@ -172,22 +224,41 @@ def query_totals(engine: Engine, period: str, filters: Filters) -> Totals:
 
 def query_group_totals(engine: Engine, by: str, filters: Filters) -> dict[str, Figures]:
     """Totals per group over the whole range."""
-    group = _group_column(by).label("grp")
-    query = _where(select(group, *_aggregates(engine.dialect.name)), filters).group_by(group)
-    with engine.connect() as connection:
-        return {str(r[0]): _figures(r[1:]) for r in connection.execute(query)}
+    _check_by(by)
+    period = range_period(filters)
+    group, linked = getattr(RollupPeriod, by), getattr(RollupChildren, by)
+    counts = _counts(select(group, *_sums(RollupPeriod, DAY_MEASURES)), period, filters, by)
+    children = _children(
+        select(linked, *_sums(RollupChildren, MEASURES)), period, filters, by, whole=True
+    )
+    found = _keyed(engine, children.group_by(linked), counts.group_by(group), 1)
+    return {_label(by, str(key[0])): figures for key, figures in found.items()}
 
 
 def query_cells(
     engine: Engine, period: str, by: str, filters: Filters
 ) -> dict[tuple[dt.date, str], Figures]:
-    """Figures per period × group."""
-    dialect = engine.dialect.name
-    start = _period_start(dialect, period).label("period")
-    group = _group_column(by).label("grp")
-    query = _where(select(start, group, *_aggregates(dialect)), filters).group_by(start, group)
-    with engine.connect() as connection:
-        return {(_as_date(r[0]), str(r[1])): _figures(r[2:]) for r in connection.execute(query)}
+    """Figures per period × group (the filters' dates whole periods)."""
+    _check_by(by)
+    _check_whole(filters, period)
+    group, linked = getattr(RollupPeriod, by), getattr(RollupChildren, by)
+    counts = _counts(
+        select(RollupPeriod.start, group, *_sums(RollupPeriod, DAY_MEASURES)), period, filters, by
+    )
+    children = _children(
+        select(RollupChildren.start, linked, *_sums(RollupChildren, MEASURES)),
+        period,
+        filters,
+        by,
+        whole=False,
+    )
+    found = _keyed(
+        engine,
+        children.group_by(RollupChildren.start, linked),
+        counts.group_by(RollupPeriod.start, group),
+        2,
+    )
+    return {(_as_date(key[0]), _label(by, str(key[1]))): f for key, f in found.items()}
 
 
 def stats_table(

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.storage.rollups import period_end, period_start
+
 PERIODS: tuple[str, ...] = ("week", "month")
 DIMENSIONS: tuple[str, ...] = ("intent", "locale", "country")
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
@@ -92,21 +94,6 @@ class Filters:
         if until is not None:
             until = period_end(until, period)
         return replace(self, since=since, until=until)
-
-
-def period_start(day: dt.date, period: str) -> dt.date:
-    """The first day of the week (Monday) or month holding ``day``."""
-    if period == "week":
-        return day - dt.timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
-def period_end(day: dt.date, period: str) -> dt.date:
-    """The last day of the week (Sunday) or month holding ``day``."""
-    if period == "week":
-        return day + dt.timedelta(days=6 - day.weekday())
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,11 @@ MIGRATE = 0x5AFE_B07_0001
 PURGE = 0x5AFE_B07_0002
 #: ``/forget`` takes it alone, each event write shared: a write is either wholly before the
 #: forget (whose delete then finds its rows) or wholly after it (and sees the child forgotten).
+#: Whatever recounts or seals the rollups as a whole (rebuild, purge) takes it alone too.
 FORGET = 0x5AFE_B07_0003
+#: With a child key as the second key (the two-key form, a key space of its own): one writer at a
+#: time counts a child's events into the children rollups (``bot.storage.rollups.upkeep``).
+ROLLUP_CHILD = 0x5AFE_B07
 
 _INT64 = 1 << 64
 

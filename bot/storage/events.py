@@ -13,15 +13,11 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Insert, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import BackgroundService
 from bot.clock import current_hour, system_clock
-from bot.storage.forgotten import drop_refused, lock_for_write
-from bot.storage.models import Event
+from bot.storage.event_writes import write_events
 from bot.storage.records import EventRecord
 from bot.storage.spool import EventSpool, Row
 
@@ -126,11 +122,9 @@ class EventLog(BackgroundService):
             self._keep(rows)
 
     def _write(self, rows: list[Row]) -> None:
-        """Insert rows not written yet, then take back those of children just forgotten."""
+        """Insert rows not written yet (counted into the rollups), except forgotten children's."""
         with self._sessions.begin() as session:
-            lock_for_write(session)
-            session.execute(_insert_new(session.get_bind().dialect.name), rows)
-            refused = drop_refused(session, rows, system_clock())
+            refused = write_events(session, rows, system_clock()).refused
         if refused:
             self.refused += refused
             logger.info("event log: %d events of forgotten children not written", refused)
@@ -201,15 +195,6 @@ class EventLog(BackgroundService):
             finally:
                 for _ in batch:
                     self._queue.task_done()
-
-
-def _insert_new(dialect: str) -> Insert:
-    """An insert that skips events already written (by their ``event_id``)."""
-    if dialect == "postgresql":
-        return pg_insert(Event).on_conflict_do_nothing(index_elements=["event_id"])
-    if dialect == "sqlite":
-        return sqlite_insert(Event).on_conflict_do_nothing(index_elements=["event_id"])
-    return insert(Event)
 
 
 def _rows(batch: list[LoggedEvent]) -> list[Row]:

@@ -60,10 +60,12 @@ def record_forget(session: Session, pseudonym: str, now: dt.datetime) -> None:
     )
 
 
-def drop_refused(session: Session, rows: Sequence[Mapping[str, Any]], now: dt.datetime) -> int:
+def drop_refused(
+    session: Session, rows: Sequence[Mapping[str, Any]], now: dt.datetime
+) -> list[Mapping[str, Any]]:
     """Delete what was just written (``rows``) of children forgotten since the rows' hour.
 
-    Called after the insert, in its transaction; returns how many of ``rows`` were refused.
+    Called after the insert, in its transaction; returns the rows of ``rows`` refused.
     """
     recent = session.execute(
         select(ForgottenPseudonym.pseudonym, ForgottenPseudonym.forgotten_at).where(
@@ -71,7 +73,7 @@ def drop_refused(session: Session, rows: Sequence[Mapping[str, Any]], now: dt.da
         )
     ).all()
     if not recent:
-        return 0  # nearly always: nobody used /forget in the last hour
+        return []  # nearly always: nobody used /forget in the last hour
     forgotten = {pseudonym: _aware(at) for pseudonym, at in recent}
     refused = [
         row
@@ -82,7 +84,7 @@ def drop_refused(session: Session, rows: Sequence[Mapping[str, Any]], now: dt.da
         session.execute(
             delete(Event).where(Event.pseudonym == pseudonym, Event.hour <= forgotten[pseudonym])
         )
-    return len(refused)
+    return refused
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -78,7 +79,122 @@ class Event(Base):
         Index("ix_events_pseudonym", "pseudonym"),
         Index("ix_events_intent_hour", "intent", "hour"),
         Index("ix_events_event_id", "event_id", unique=True),
+        # The rollups' upkeep reads a child's earlier events by key (bot.storage.rollups).
+        Index("ix_events_child_key", "child_key"),
     )
+
+
+#: The lengths of the event log's columns that the rollups keep.
+LOCALE_LENGTH, COUNTRY_LENGTH, INTENT_LENGTH = 8, 3, 32
+
+
+def _count() -> Mapped[int]:
+    return mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
+
+
+class RollupDay(Base):
+    """One day's events of one locale × country × intent, counted: the additive figures.
+
+    Each count comes with the sum of its events' record keys (the cell-key noise adds them up).
+    Anonymous: no pseudonym, no child key. Kept after the events themselves are purged.
+    ``""`` stands for an event without a country or intent (``bot.storage.rollups.dimensions``).
+    """
+
+    __tablename__ = "rollup_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    locale: Mapped[str] = mapped_column(String(LOCALE_LENGTH), primary_key=True)
+    country: Mapped[str] = mapped_column(String(COUNTRY_LENGTH), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(INTENT_LENGTH), primary_key=True)
+    messages: Mapped[int] = _count()
+    escalations: Mapped[int] = _count()
+    crisis_net: Mapped[int] = _count()
+    text_messages: Mapped[int] = _count()
+    clarified: Mapped[int] = _count()
+    fallbacks: Mapped[int] = _count()
+    feedback: Mapped[int] = _count()
+    helpful: Mapped[int] = _count()
+    messages_keys: Mapped[int] = _count()
+    escalations_keys: Mapped[int] = _count()
+    crisis_net_keys: Mapped[int] = _count()
+    text_messages_keys: Mapped[int] = _count()
+    clarified_keys: Mapped[int] = _count()
+    fallbacks_keys: Mapped[int] = _count()
+    feedback_keys: Mapped[int] = _count()
+    helpful_keys: Mapped[int] = _count()
+
+
+class RollupPeriod(Base):
+    """The additive figures per week or month, for every combination of locale, country, intent.
+
+    The day rows added up once, when they are written: ``grouping`` says which of locale,
+    country and intent a row keeps (the others read ``"*"``), so every table the statistics
+    show reads a few rows per period. Anonymous, like the day rows.
+    """
+
+    __tablename__ = "rollup_periods"
+
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    grouping: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(LOCALE_LENGTH), primary_key=True)
+    country: Mapped[str] = mapped_column(String(COUNTRY_LENGTH), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(INTENT_LENGTH), primary_key=True)
+    start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    messages: Mapped[int] = _count()
+    escalations: Mapped[int] = _count()
+    crisis_net: Mapped[int] = _count()
+    text_messages: Mapped[int] = _count()
+    clarified: Mapped[int] = _count()
+    fallbacks: Mapped[int] = _count()
+    feedback: Mapped[int] = _count()
+    helpful: Mapped[int] = _count()
+    messages_keys: Mapped[int] = _count()
+    escalations_keys: Mapped[int] = _count()
+    crisis_net_keys: Mapped[int] = _count()
+    text_messages_keys: Mapped[int] = _count()
+    clarified_keys: Mapped[int] = _count()
+    fallbacks_keys: Mapped[int] = _count()
+    feedback_keys: Mapped[int] = _count()
+    helpful_keys: Mapped[int] = _count()
+
+
+class RollupChildren(Base):
+    """Distinct children, per week or month, for every combination of locale, country and intent.
+
+    A row counts the children active in ``start``'s period in the cell (``grouping`` says which
+    of locale, country and intent it keeps; the others read ``"*"``) whose previous active
+    period in that cell began on ``previous`` (``0001-01-01``: none). The children of any range
+    of whole periods are then a sum: the rows in the range whose ``previous`` is before it (see
+    ``bot.storage.rollups.children``). ``users_keys`` adds up the child keys, as the noise needs.
+    Anonymous: counts and sums only.
+    """
+
+    __tablename__ = "rollup_children"
+
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    grouping: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(LOCALE_LENGTH), primary_key=True)
+    country: Mapped[str] = mapped_column(String(COUNTRY_LENGTH), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(INTENT_LENGTH), primary_key=True)
+    start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    previous: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    users: Mapped[int] = _count()
+    users_keys: Mapped[int] = _count()
+    feedback_users: Mapped[int] = _count()
+    feedback_users_keys: Mapped[int] = _count()
+
+
+class RollupHorizon(Base):
+    """How far the retention purge has reached: the rollups before it are sealed.
+
+    One row (``id`` 1). Before it, events are gone and the children rollups hold no link to
+    them (``bot.storage.rollups.seal``).
+    """
+
+    __tablename__ = "rollup_horizon"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    cutoff: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class Reviewer(Base):

@@ -24,6 +24,7 @@ from bot.storage.breaker import CircuitBreaker
 from bot.storage.forgotten import lock_for_forget, record_forget
 from bot.storage.models import AnsweredMessage, Event, ProfileRow
 from bot.storage.records import Profile, StoredProfile
+from bot.storage.rollups import count_forgotten
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -192,6 +193,9 @@ class ProfileStore:
         with self._sessions.begin() as session:
             lock_for_forget(session)
             record_forget(session, pseudonym, system_clock())
+            # The statistics stop counting the child's events (those the purge has not taken
+            # yet: older ones are in the rollups as anonymous counts only).
+            count_forgotten(session.connection(), pseudonym)
             events = session.execute(delete(Event).where(Event.pseudonym == pseudonym))
             profiles = session.execute(delete(ProfileRow).where(ProfileRow.pseudonym == pseudonym))
             answered = session.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select
 
 from bot.clock import current_hour, system_clock
 from bot.storage.advisory_locks import PURGE
@@ -23,6 +23,7 @@ from bot.storage.models import (
     ProfileRow,
     ReviewerSession,
 )
+from bot.storage.rollups import seal
 
 #: Failed logins are only needed for rate limiting (minutes), expired sessions not at all.
 LOGIN_RECORDS_KEPT = dt.timedelta(days=1)
@@ -54,18 +55,19 @@ def purge(
 ) -> PurgeResult:
     """Delete events and profiles older than ``retention_days``, and stale bookkeeping rows.
 
-    Idempotent (a second run finds nothing more to delete). On PostgreSQL the transaction
-    first takes an advisory lock, so two purges at once (a CronJob overlapping a manual run)
-    run one after the other instead of deleting the same rows side by side.
+    First the rollups are sealed up to the cut-off (``bot.storage.rollups.seal``): the
+    statistics keep the anonymous counts of the deleted events, and nothing that links them to
+    a child. Idempotent (a second run finds nothing more to delete). On PostgreSQL the
+    transactions first take an advisory lock, so two purges at once (a CronJob overlapping a
+    manual run) run one after the other instead of deleting the same rows side by side.
     """
     now = now or system_clock()
     cutoff = current_hour(now) - dt.timedelta(days=retention_days)
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # A batch job: no per-statement limit; wait for the other purge however long.
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
-            connection.execute(select(func.pg_advisory_xact_lock(PURGE)))
+        _one_at_a_time(connection)
+        seal(connection, cutoff)
+    with engine.begin() as connection:
+        _one_at_a_time(connection)
         events = connection.execute(delete(Event).where(Event.hour < cutoff)).rowcount
         profiles = connection.execute(
             delete(ProfileRow).where(ProfileRow.updated_hour < cutoff)
@@ -88,3 +90,11 @@ def purge(
             delete(ForgottenPseudonym).where(ForgottenPseudonym.forgotten_at < now - FORGOTTEN_KEPT)
         ).rowcount
     return PurgeResult(cutoff, events, profiles, sessions, attempts, updates, answered, forgotten)
+
+
+def _one_at_a_time(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # A batch job: no per-statement limit; wait for the other purge however long.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+        connection.execute(select(func.pg_advisory_xact_lock(PURGE)))

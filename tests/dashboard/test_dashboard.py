@@ -341,6 +341,7 @@ def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
         assert page.locator("#helpfulness svg rect.bar").count() == 6
         assert page.locator("#clarification svg rect.bar").count() == 4
         expect(page.locator(".rule")).to_contain_text(f"fewer than {K} distinct children")
+        expect(page.locator("#glossary")).to_contain_text("counts twice")
 
         # A filter: monthly figures by country, English-speaking children only.
         page.select_option("select[name=period]", "month")

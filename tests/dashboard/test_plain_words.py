@@ -147,6 +147,9 @@ async def test_filters_are_repeated_with_names_and_an_intent_filter(
     assert "(none)" not in page.text and "Rasa fallbacks" not in page.text
     # The glossary comes before the charts.
     assert page.text.index('id="glossary"') < page.text.index('id="trend"')
+    # It says what "children" means over dates longer than the events are kept (the rollups).
+    glossary = page.text[page.text.index('id="glossary"') :]
+    assert "a child who wrote both before and after that counts twice" in glossary
 
 
 async def test_change_is_shown_only_when_both_periods_are_shown(

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from bot.stats import DIMENSIONS, MAX_NOISE, PTable, StatsTable, format_json, stats_table
 from bot.stats.table import Filters, period_end, period_start
-from bot.storage.database import schema_problem, upgrade
-from bot.storage.models import Event
+from bot.storage.database import schema_problem, session_factory, upgrade
+from bot.storage.event_writes import write_events
 from bot.storage.record_keys import KEY_RANGE
 from tests.conftest import empty_tables
 
@@ -45,7 +45,7 @@ Entity = tuple[Constraints, dt.date, dt.date]
 
 
 def generate(engine: Engine, seed: int) -> None:
-    """Children over nine weeks, most of them briefly, through the storage model's insert."""
+    """Children over nine weeks, most of them briefly, written as the event log writes them."""
     # A rare pair of opposite extreme noises can still pin a figure down (1 in 40,000 per
     # subtraction, see bot.stats.perturbation): fixed keys keep this measurement repeatable.
     rng = random.Random(seed)
@@ -79,8 +79,8 @@ def generate(engine: Engine, seed: int) -> None:
                         "record_key": rng.randrange(KEY_RANGE),
                     }
                 )
-    with engine.begin() as connection:
-        connection.execute(insert(Event), rows)
+    with session_factory(engine).begin() as session:
+        write_events(session, rows, dt.datetime.now(dt.UTC))
 
 
 def ranges(period: str) -> list[tuple[dt.date, dt.date]]:

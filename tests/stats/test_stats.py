@@ -7,14 +7,16 @@ import datetime as dt
 import io
 import itertools
 import json
+import math
 import random
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.stats import (
@@ -22,6 +24,7 @@ from bot.stats import (
     MAX_NOISE,
     Figures,
     Filters,
+    PTable,
     StatsTable,
     build_table,
     format_csv,
@@ -30,7 +33,9 @@ from bot.stats import (
     stats_table,
     suppress,
 )
-from bot.storage.models import Event
+from bot.storage.database import session_factory
+from bot.storage.event_writes import write_events
+from bot.storage.record_keys import KEY_RANGE
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 pytestmark = pytest.mark.time_sensitive
@@ -71,8 +76,9 @@ def children(count: int) -> list[str]:
 
 
 def add(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    with engine.begin() as connection:
-        connection.execute(insert(Event), rows)
+    """Write rows as the event log does (the statistics read the rollups it keeps)."""
+    with session_factory(engine).begin() as session:
+        write_events(session, rows, dt.datetime.now(dt.UTC))
 
 
 #: The complementary-cell case: only (W1, grooming) has fewer than 5 children.
@@ -448,3 +454,31 @@ def test_csv_cells_never_start_a_formula_in_a_spreadsheet(database: Engine) -> N
         for cell in row.values():
             assert not cell.startswith(("=", "+", "@")), cell
             assert not cell.startswith("-") or cell.lstrip("-").replace(".", "").isdigit(), cell
+
+
+def test_the_noise_of_a_key_is_the_one_its_fraction_picks() -> None:
+    """Published values are found with whole-number thresholds: the same as with fractions,
+    at each threshold and either side of it."""
+    for k in (3, 5, 8):
+        table = PTable(k)
+        for true in range(0, 25):
+            reached = Fraction(0)
+            keys = [0, KEY_RANGE - 1, 3 * KEY_RANGE + 17]
+            for _, probability in table.row(true):
+                reached += probability
+                edge = reached * KEY_RANGE
+                keys += [
+                    math.floor(edge) - 1,
+                    math.floor(edge),
+                    math.ceil(edge),
+                    math.ceil(edge) + 1,
+                ]
+            for key in (key for key in keys if key >= 0):
+                cell_key, found = Fraction(key % KEY_RANGE, KEY_RANGE), Fraction(0)
+                expected = table.row(true)[-1][0]
+                for value, probability in table.row(true):
+                    found += probability
+                    if cell_key < found:
+                        expected = value
+                        break
+                assert table.publish(true, key) == expected, (k, true, key)

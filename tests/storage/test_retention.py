@@ -23,7 +23,7 @@ from bot.storage.models import AnsweredMessage, Event, ForgottenPseudonym, Profi
 from bot.storage.record_keys import child_key
 from bot.storage.retention import purge
 from tests.conftest import TEST_KEY
-from tests.stats.test_stats import event
+from tests.stats.test_stats import add, event
 from tests.support.cli import safebot
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
@@ -52,14 +52,14 @@ def profile(p: str, hour: dt.datetime) -> dict[str, object]:
 
 def seed_ages(engine: Engine) -> None:
     """Events and profiles 400, 364 and 0 days old."""
+    rows = []
+    profiles = []
+    for days, user in ((400, 1), (364, 2), (0, 3)):
+        hour = (NOW - dt.timedelta(days=days)).replace(minute=0)
+        rows += [event(hour, pseudonym(user)) for _ in range(2)]
+        profiles.append(profile(pseudonym(user), hour))
+    add(engine, rows)
     with engine.begin() as connection:
-        rows = []
-        profiles = []
-        for days, user in ((400, 1), (364, 2), (0, 3)):
-            hour = (NOW - dt.timedelta(days=days)).replace(minute=0)
-            rows += [event(hour, pseudonym(user)) for _ in range(2)]
-            profiles.append(profile(pseudonym(user), hour))
-        connection.execute(insert(Event), rows)
         connection.execute(insert(ProfileRow), profiles)
 
 
@@ -154,11 +154,7 @@ def test_purge_command(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'safebot.sqlite3'}")
     upgrade(engine)
     old = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    with engine.begin() as connection:
-        connection.execute(
-            insert(Event),
-            [event(old - dt.timedelta(days=40), "a" * 64), event(old, "b" * 64)],
-        )
+    add(engine, [event(old - dt.timedelta(days=40), "a" * 64), event(old, "b" * 64)])
     engine.dispose()
     result = safebot(
         "purge", env={"SAFEBOT_DATA_DIR": str(tmp_path), "SAFEBOT_RETENTION_DAYS": "30"}
@@ -176,8 +172,8 @@ def test_rotation_unlinks_old_records_and_keeps_distinct_counts(database: Engine
     for user in range(12):
         rows += [event(week, pseudonym(user), intent="privacy") for _ in range(1 + user % 3)]
         rows.append(event(week + dt.timedelta(days=7), pseudonym(user), intent="grooming"))
+    add(database, rows)
     with database.begin() as connection:
-        connection.execute(insert(Event), rows)
         connection.execute(insert(ProfileRow), [profile(pseudonym(u), week) for u in range(12)])
     before = stats_table(database, k=5, perturb=False)
 
@@ -220,8 +216,7 @@ def test_key_file_is_private_and_never_overwritten(tmp_path: Path) -> None:
 def test_rotate_key_command(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'safebot.sqlite3'}")
     upgrade(engine)
-    with engine.begin() as connection:
-        connection.execute(insert(Event), [event(NOW, pseudonym(u)) for u in range(3)])
+    add(engine, [event(NOW, pseudonym(u)) for u in range(3)])
     engine.dispose()
     env = {"SAFEBOT_DATA_DIR": str(tmp_path)}
     refused = safebot("rotate-key", env=env)  # no terminal to confirm on
