@@ -201,6 +201,9 @@ class Settings(BaseSettings):
     # Addresses of reverse proxies in front of the dashboard, comma-separated: only from these
     # is X-Forwarded-For believed for the client's address (empty: never).
     dashboard_trusted_proxies: str = ""
+    # Seconds the dashboard keeps a page's figures for the next reviewer with the same filters
+    # (0: every page is computed afresh, as the benchmark of pages at ten million events does).
+    dashboard_cache_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("min_cell_users")
     @classmethod

@@ -21,7 +21,7 @@ def dashboard(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080) 
     with open_database(settings) as engine:
         if not any(not r.disabled for r in list_reviewers(session_factory(engine))):
             print("No reviewer can log in yet: add one with `safebot reviewer add NAME`.")
-        app = create_app(settings, engine)
+        app = create_app(settings, engine, cache_seconds=settings.dashboard_cache_seconds)
         print(f"Dashboard at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
         uvicorn.run(
             app,
