@@ -22,6 +22,7 @@ COLUMNS: tuple[str, ...] = (
     "per_day",
     "change",
     "users",
+    "users_change",
     "escalation_rate",
     "crisis_net_rate",
     "clarification_rate",
@@ -54,6 +55,9 @@ GLOSSARY = {
     "users": "different children (counted by pseudonym, never by name or account); over dates "
     "reaching back further than messages are kept (a year by default), a child who wrote both "
     "before and after that counts twice",
+    "users_change": "change of the number of children against the period before; shown only "
+    "when both periods are whole (a partial period has fewer days in which children could "
+    "write) and both figures are shown",
     "escalation_rate": "share of messages whose answer showed a helpline or the crisis answer",
     "crisis_net_rate": "share of messages caught by the crisis safety net (words that always "
     "lead to the crisis answer, whatever the classifier thought)",
@@ -77,6 +81,7 @@ def headings(period: str, by: str) -> dict[str, str]:
         "period": "week starting" if period == "week" else "month",
         "group": DIMENSION_WORDS[by],
         "change": f"change per day vs previous {period} %",
+        "users_change": f"change in children vs previous {period} %",
         **_HEADINGS,
     }
 
@@ -175,6 +180,7 @@ class FigureRows:
         )
         cells["change"] = self._change_cell(entry, per_day)
         cells["users"] = Cell(str(figures.users), figures.users)
+        cells["users_change"] = self._users_change_cell(entry, cover)
         for column in _RATES:
             value = values[column]
             if column == "helpfulness_rate" and not entry.helpfulness_shown:
@@ -197,8 +203,8 @@ class FigureRows:
             text += " (partial)"
         return Cell(text, text)
 
-    def _change_cell(self, entry: Entry, per_day: float | None) -> Cell:
-        """Messages per day against the previous period, when both are shown."""
+    def _previous(self, entry: Entry) -> tuple[Entry, Coverage] | Cell:
+        """The same group's entry in the period before, or the cell that says why there is none."""
         if entry.period is None:
             return Cell("—", "", note="a total over every period has nothing to compare with")
         before_start = previous_start(entry.period, self.table.period)
@@ -213,8 +219,30 @@ class FigureRows:
             return Cell("—", "", note="no messages in the previous period")
         if before.suppressed:
             return Cell("hidden", "hidden", True, "the previous period's figure is hidden")
-        change = _change(per_day, self.per_day(before, before_cover.covered))
-        if change is None:
-            return Cell("—", "")
-        sign = "+" if change > 0 else "−" if change < 0 else "±"
-        return Cell(f"{sign}{_number(abs(change))}", change)
+        return before, before_cover
+
+    def _change_cell(self, entry: Entry, per_day: float | None) -> Cell:
+        """Messages per day against the previous period, when both are shown."""
+        previous = self._previous(entry)
+        if isinstance(previous, Cell):
+            return previous
+        before, before_cover = previous
+        return _change_text(_change(per_day, self.per_day(before, before_cover.covered)))
+
+    def _users_change_cell(self, entry: Entry, cover: Coverage | None) -> Cell:
+        """Children against the previous period, when both are shown and both periods whole."""
+        previous = self._previous(entry)
+        if isinstance(previous, Cell):
+            return previous
+        before, before_cover = previous
+        if (cover is not None and cover.partial) or before_cover.partial:
+            return Cell("—", "", note="a partial period: its children are not comparable")
+        return _change_text(_change(entry.figures.users, before.figures.users))
+
+
+def _change_text(change: float | None) -> Cell:
+    """A change in per cent, signed, or a dash where there is nothing to compare with."""
+    if change is None:
+        return Cell("—", "")
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    return Cell(f"{sign}{_number(abs(change))}", change)

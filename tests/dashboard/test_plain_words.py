@@ -116,6 +116,8 @@ async def test_a_partial_month_is_marked_and_compared_per_day(
     assert (august["messages"], september["messages"]) == ("31", "48")
     assert (august["messages per day"], september["messages per day"]) == ("1.0", "2.0")
     assert september["change per day vs previous month %"] == "+100.0"
+    # Children of a partial month are not compared: it had fewer days in which to write.
+    assert september["change in children vs previous month %"] == "—"
     assert "Partial periods (fewer days of data than the period):" in page.text
     trend = page.text[page.text.index('id="trend"') :]
     assert "2026-09*" in trend[: trend.index("</figure>")]
@@ -172,6 +174,44 @@ async def test_change_is_shown_only_when_both_periods_are_shown(
             assert re.fullmatch(r"[+−±][0-9.]+", row[change]), row
             shown += 1
     assert shown >= 2  # cyberbullying and the weeks' total
+
+
+async def test_children_are_compared_between_whole_periods(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    """How many children asked about grooming in Ukraine last month, and how that changed."""
+    july, august = children(10), children(15)
+    rows = []
+    for day in range(31):
+        for month, group in ((7, july), (8, august)):
+            hour = dt.datetime(2026, month, 1 + day, 9, tzinfo=dt.UTC)
+            rows.append(event(hour, group[day % len(group)], intent="grooming", country="UA"))
+    add(engine, rows)
+    page = await client.get(
+        "/", params={"period": "month", "by": "intent", "country": "UA", "intent": "grooming"}
+    )
+    assert page.status_code == 200
+    found = {(r["month"], r["topic (intent)"]): r for r in table_rows(page.text)}
+    july_row, august_row = found[("2026-07", "grooming")], found[("2026-08", "grooming")]
+    assert (july_row["children"], august_row["children"]) == ("10", "15")
+    assert (july_row["days of data"], august_row["days of data"]) == ("31 of 31", "31 of 31")
+    assert august_row["change in children vs previous month %"] == "+50.0"
+    assert august_row["change per day vs previous month %"] == "±0.0"
+    assert july_row["change in children vs previous month %"] == "—"
+    glossary = page.text[page.text.index('id="glossary"') :]
+    assert "change of the number of children against the period before" in glossary
+    csv_text = (
+        await client.get(
+            "/export.csv",
+            params={"period": "month", "by": "intent", "country": "UA", "intent": "grooming"},
+        )
+    ).text
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    table = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    august_csv = next(
+        r for r in table if r["month"] == "2026-08" and r["topic (intent)"] == "grooming"
+    )
+    assert august_csv["change in children vs previous month %"] == "50.0"
 
 
 async def test_csv_names_period_and_filters_with_the_page_columns(
