@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 #: Colour-blind-safe palette (Okabe and Ito).
+#: About the width of a character of the charts' 12-pixel labels (bold axis titles are wider).
+_CHAR_WIDTH = 7.0
+
 PALETTE: tuple[str, ...] = (
     "#0072B2",
     "#E69F00",
@@ -80,7 +84,10 @@ def line_chart(
     A hidden value is a gap; the line goes on across it as a thin dotted line, so that a series
     with a few hidden values still reads as one line and not as loose dots.
     """
-    left, right, top, bottom = 64, 210, 16, 58
+    names = [f"{line.name} {line.note}" if line.note else line.name for line in series]
+    # Room on the right for the longest legend entry ("friend_self_harm (no messages)").
+    right = max(210, 50 + math.ceil(_CHAR_WIDTH * max(map(len, names), default=0)))
+    left, top, bottom = 64, 16, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     y_max = _nice_max(max(values, default=0.0))
@@ -102,7 +109,9 @@ def line_chart(
             f'y2="{y(v):.1f}" stroke="#ddd"/>'
             f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_number(v)}</text>'
         )
-    every = max(1, math.ceil(count / 8))
+    # As many period labels as fit side by side without touching (a week is 10 characters).
+    widest = max(map(len, x_labels), default=1) * _CHAR_WIDTH + 8
+    every = max(1, math.ceil(count * widest / plot_w))
     for i, label in enumerate(x_labels):
         if i % every == 0:
             parts.append(
@@ -138,7 +147,7 @@ def line_chart(
             )
         legend_y = top + 14 + index * legend_rows
         lx = left + plot_w + 16
-        name = f"{line.name} {line.note}" if line.note else line.name
+        name = names[index]
         parts.append(
             f'<line x1="{lx}" x2="{lx + 22}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
             f'stroke="{line.colour}" stroke-width="3"{dash}/>'
@@ -155,14 +164,20 @@ def bar_chart(
     axis_label: str,
     unit: str = "%",
     max_value: float = 100.0,
-    width: int = 560,
+    width: int = 400,
 ) -> Markup:
-    """Horizontal bars on a fixed scale (0-100 % for rates); hidden values show only a label."""
-    left, right, row, foot = 190, 70, 24, 40
+    """Horizontal bars on a fixed scale (0-100 % for rates); hidden values show only a label.
+
+    Narrow enough to shrink onto a phone's screen and stay legible (the trend scrolls instead).
+    """
+    left, right, row = 150, 60, 24
+    # The axis title under the whole chart, on as many lines as it needs to stay inside it.
+    title_lines = textwrap.wrap(axis_label, max(10, int((width - 12) / _CHAR_WIDTH))) or [""]
+    foot = 26 + 14 * len(title_lines)
     height = 16 + row * max(len(bars), 1) + foot
     plot_w = width - left - right
     plot_bottom = 8 + row * max(len(bars), 1)
-    parts = [_open(title, width, height)]
+    parts = [_open(title, width, height, kind="bars")]
     for step in range(5):
         value = max_value * step / 4
         gx = left + plot_w * step / 4
@@ -171,10 +186,11 @@ def bar_chart(
             f'stroke="#e4e4e4"/><text x="{gx:.1f}" y="{plot_bottom + 14}" text-anchor="middle">'
             f"{_number(value)}{escape(unit)}</text>"
         )
-    parts.append(
-        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 6}" '
-        f'text-anchor="middle">{escape(axis_label)}</text>'
-    )
+    for number, line in enumerate(title_lines):
+        parts.append(
+            f'<text class="axis-label" x="{width / 2:.1f}" '
+            f'y="{plot_bottom + 36 + 14 * number}" text-anchor="middle">{escape(line)}</text>'
+        )
     for i, item in enumerate(bars):
         y = 8 + i * row
         parts.append(
@@ -195,9 +211,9 @@ def bar_chart(
     return Markup("".join(parts))
 
 
-def _open(title: str, width: int, height: int) -> str:
+def _open(title: str, width: int, height: int, *, kind: str = "lines") -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" role="img" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'font-family="system-ui, sans-serif" font-size="12" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"

@@ -59,7 +59,8 @@ BASE = """<!doctype html>
   dl.glossary dd { margin: 0; }
   @media (max-width: 600px) {
     main { padding: .6rem; }
-    svg.chart { max-width: none; width: 600px; }
+    svg.chart.lines { max-width: none; width: 600px; }
+    svg.chart.bars { width: 100%; }
     dl.glossary { grid-template-columns: 1fr; }
     dl.glossary dd { margin-bottom: .4rem; }
   }
