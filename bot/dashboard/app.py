@@ -125,7 +125,7 @@ class Dashboard:
 
     async def overview(self, request: Request) -> Response:
         """Filters, glossary, charts and the table."""
-        query, problems = Query.parse(request.query_params)
+        query, problems = Query.parse(request.query_params, today=self.data.clock().date())
         overview = await run_in_threadpool(self.data.overview, query)
         options = await run_in_threadpool(self.data.options)
         return self.render(

@@ -48,6 +48,18 @@ MEASURES: tuple[str, ...] = ("messages", "per_day")
 _CACHE_SIZE = 64
 
 
+#: How many weeks or months the dashboard opens on (a year of weeks is a 5,000-pixel table).
+RECENT_PERIODS = 12
+
+
+def recent_start(today: dt.date, period: str) -> dt.date:
+    """The first day of the last ``RECENT_PERIODS`` weeks or months, the current one included."""
+    if period == "week":
+        return today - dt.timedelta(days=today.weekday(), weeks=RECENT_PERIODS - 1)
+    months = today.year * 12 + today.month - 1 - (RECENT_PERIODS - 1)
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class Query:
     """A reviewer's choice of figures, read from the page's GET parameters."""
@@ -59,8 +71,15 @@ class Query:
     measure: str = "messages"
 
     @classmethod
-    def parse(cls, params: Mapping[str, str]) -> tuple[Query, list[str]]:
-        """The query, and plain-language problems with parameters that were ignored."""
+    def parse(
+        cls, params: Mapping[str, str], *, today: dt.date | None = None
+    ) -> tuple[Query, list[str]]:
+        """The query, and plain-language problems with parameters that were ignored.
+
+        With ``today``, a query that names no dates at all (a reviewer opening the dashboard)
+        covers the last ``RECENT_PERIODS`` weeks or months, the current one included; an empty
+        "since" (the form's field cleared) means from the first day of data.
+        """
         problems: list[str] = []
         query = cls()
         period = params.get("period") or query.period
@@ -96,6 +115,8 @@ class Query:
         if dates["since"] and dates["until"] and dates["since"] > dates["until"]:
             problems.append("'since' must not be after 'until'.")
             dates["until"] = None
+        if today is not None and "since" not in params and "until" not in params:
+            dates["since"] = recent_start(today, query.period)
         filters = Filters(
             dates["since"], dates["until"], codes["locale"], codes["country"], codes["intent"]
         )

@@ -176,6 +176,29 @@ async def test_change_is_shown_only_when_both_periods_are_shown(
     assert shown >= 2  # cyberbullying and the weeks' total
 
 
+async def test_the_dashboard_opens_on_the_last_twelve_weeks_and_shows_all_on_request(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    """A year of weeks by topic is a 5,000-pixel table: the first view is the recent one."""
+    add(engine, [event(dt.datetime(2026, 8, 3, 9, tzinfo=dt.UTC), p) for p in children(6)])
+    add(engine, [event(dt.datetime(2026, 10, 5, 9, tzinfo=dt.UTC), p) for p in children(7)])
+    opened = await client.get("/")
+    assert opened.status_code == 200
+    active = re.search(r'id="active-filters">(.*?)</p>', opened.text, re.S)
+    assert active is not None and "from 2026-09-14 to today" in active[1]
+    assert 'name="since" value="2026-09-14"' in opened.text  # the form says so, and can change it
+    weeks = {r["week starting"] for r in table_rows(opened.text)} - {"all weeks"}
+    assert min(weeks) >= "2026-09-14" and "2026-10-05" in weeks
+    assert "since=2026-09-14" in opened.text  # the CSV link is the same view
+    # The form's "From" cleared: from the first day of data.
+    everything = await client.get("/", params={"since": "", "until": ""})
+    assert "2026-08-03" in {r["week starting"] for r in table_rows(everything.text)}
+    assert "(all data)" in everything.text
+    # Months: the last twelve, this one included.
+    monthly = await client.get("/", params={"period": "month"})
+    assert 'name="since" value="2025-12-01"' in monthly.text
+
+
 async def test_children_are_compared_between_whole_periods(
     client: httpx.AsyncClient, engine: Engine
 ) -> None:
