@@ -25,10 +25,7 @@ import datetime as dt
 import os
 import platform
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import httpx  # noqa: E402
 import stats_queries  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -53,6 +49,7 @@ from bot.stats import Filters, stats_table  # noqa: E402
 from bot.stats.table import StatsTable  # noqa: E402
 from bot.storage.database import make_engine, session_factory  # noqa: E402
 from bot.storage.models import Event  # noqa: E402
+from tests.support.dashboard_process import dashboard_process  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -134,51 +131,17 @@ class Walked:
     checked_rows: int = 0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
-def dashboard_process(database_url: str) -> Iterator[str]:
+def cacheless_dashboard(database_url: str) -> Iterator[str]:
     """The real ``safebot dashboard`` on ``database_url``, its cache off; yields its address."""
-    port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
-            **os.environ,
             "SAFEBOT_DATA_DIR": data_dir,
             "SAFEBOT_DATABASE_URL": database_url,
             "SAFEBOT_DASHBOARD_CACHE_SECONDS": "0",
         }
-        log = (Path(data_dir) / "dashboard.log").open("w")
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "safebot"), "dashboard", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(url + "/login", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit((Path(data_dir) / "dashboard.log").read_text())
-                time.sleep(0.3)
+        with dashboard_process(Path(data_dir), env, timeout=120) as url:
             yield url
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
 
 
 def navigation_seconds(page: Any) -> tuple[float, float]:
@@ -366,7 +329,7 @@ def run_walks(name: str, database_url: str, walks: int) -> Walked:
     walked = Walked(name, events=event_count(engine))
     print(f"{name}: {walked.events:,} events; {walks} walks after a warm-up", flush=True)
     with (
-        dashboard_process(database_url) as url,
+        cacheless_dashboard(database_url) as url,
         sync_playwright() as playwright,
         tempfile.TemporaryDirectory() as downloads,
     ):

@@ -9,13 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -31,6 +25,7 @@ from bot.storage.database import make_engine, session_factory, upgrade
 from bot.storage.models import AuditEntry
 from tests.stats.test_stats import COMPLEMENT_HIDDEN, K, seed_complement_case
 from tests.support.cli import safebot
+from tests.support.dashboard_process import DashboardDidNotStart, dashboard_process
 
 #: Reads or stores times: also run with the system clock a year ahead (scripts/test.sh).
 #: Tests that read or store times are marked ``time_sensitive`` (rerun a year ahead).
@@ -256,12 +251,6 @@ def test_bar_chart_shows_hidden_values_as_their_label_only() -> None:
 # -- in a real browser --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``safebot dashboard`` process on demo data, with the reviewer alice."""
@@ -271,36 +260,11 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert seeded.returncode == 0, seeded.stderr
     added = safebot("reviewer", "add", "alice", "--password-stdin", stdin=PASSWORD + "\n", env=env)
     assert added.returncode == 0, added.stderr
-    port = free_port()
-    log = (data_dir / "dashboard.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "dashboard", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail((data_dir / "dashboard.log").read_text())
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with dashboard_process(data_dir, env) as url:
+            yield url
+    except DashboardDidNotStart as failed:
+        pytest.fail(str(failed))
 
 
 @pytest.fixture(scope="module")
