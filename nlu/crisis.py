@@ -143,7 +143,13 @@ def load_rules(path: Path, data: bytes | None = None) -> list[CrisisRule]:
     try:
         document = yaml.load(raw_text, Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
-        raise CrisisRuleError(f"{path}: this is not valid YAML ({error})") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise CrisisRuleError(
+            f"{where}: this is not valid YAML ({problem}); most often a line is indented "
+            "differently from the lines around it, or a ':' or '#' needs quotes"
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
         raise CrisisRuleError(f"{path}: expected a top-level 'rules:' list")
     rules: list[CrisisRule] = []

@@ -144,11 +144,12 @@ def format_comparison(result: Comparison) -> str:
         elif worse_by < 0:
             mark = "  better"
         elif allowed is None:
-            mark = "  lower (not gated)"
+            mark = "  worse (not gated)"
         elif worse_by > allowed:
             mark = "  WORSE"
         else:
-            mark = f"  lower, within the {allowed:.3f} allowed"
+            direction = "lower" if better_high else "higher"
+            mark = f"  worse ({direction}), within the {allowed:.3f} allowed"
         return f"{name:<20}{before:>9.3f}{after:>9.3f}{delta:>+9.3f}{mark}"
 
     old, new = result.old, result.new

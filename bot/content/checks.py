@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from bot.content import Problem, load_content
@@ -168,7 +169,27 @@ def check_all(
     checked too.
     """
     _, problems = load_content(content_dir, today=today)
-    problems = problems + check_crisis_rules(crisis_dir)
+    problems = problems + [
+        _shown_from(crisis_dir.parent.parent, p) for p in check_crisis_rules(crisis_dir)
+    ]
     if nlu_dir is not None:
-        problems = problems + check_training_data(nlu_dir / "training", nlu_dir / "testsets")
+        problems = problems + [
+            _shown_from(nlu_dir.parent, p)
+            for p in check_training_data(nlu_dir / "training", nlu_dir / "testsets")
+        ]
     return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def _shown_from(base: Path, problem: Problem) -> Problem:
+    """A problem with its file named from ``base``, as the content files are.
+
+    ``nlu/training/en/…`` rather than a full path only this machine has.
+    """
+    if problem.where is None:
+        # A whole-file problem names its file in the message.
+        return replace(problem, message=problem.message.replace(f"{base}/", ""))
+    try:
+        shown = problem.where.file.relative_to(base)
+    except ValueError:
+        return problem
+    return replace(problem, where=Where(shown, problem.where.line))

@@ -17,6 +17,7 @@ from bot.content.model import (
     Escalation,
     LocaleContent,
     Problem,
+    Provenance,
     Review,
     Where,
 )
@@ -249,6 +250,15 @@ def reviews(policy: Policy, lc: LocaleContent, today: dt.date) -> list[Problem]:
     return problems
 
 
+def _dated(provenance: Provenance) -> bool:
+    """Whether a fact has a real ``checked_on``.
+
+    A missing or malformed date (or a missing entry) is already an error of its own, and its
+    age would be a meaningless knock-on warning.
+    """
+    return provenance.checked_on != dt.date.min
+
+
 def helplines(policy: Policy, countries: dict[str, Country], today: dt.date) -> list[Problem]:
     """Helpline facts age: flag entries not checked for too long, and unknown opening hours."""
     problems = []
@@ -257,7 +267,7 @@ def helplines(policy: Policy, countries: dict[str, Country], today: dt.date) -> 
             continue
         for helpline in country.helplines:
             age = (today - helpline.provenance.checked_on).days
-            if age > policy.stale_after_days:
+            if _dated(helpline.provenance) and age > policy.stale_after_days:
                 problems.append(
                     Problem(
                         helpline.where,
@@ -274,7 +284,7 @@ def helplines(policy: Policy, countries: dict[str, Country], today: dt.date) -> 
                     )
                 )
         age = (today - country.emergency.provenance.checked_on).days
-        if age > policy.stale_after_days:
+        if _dated(country.emergency.provenance) and age > policy.stale_after_days:
             problems.append(
                 Problem(
                     country.emergency.where,

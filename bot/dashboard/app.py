@@ -161,7 +161,8 @@ class Dashboard:
 
     async def export_csv(self, request: Request) -> Response:
         """The table of the current filters as CSV, suppressed and worded exactly as on the page."""
-        query, problems = Query.parse(request.query_params)
+        # Without dates the file covers what the page opens on (the recent weeks or months).
+        query, problems = Query.parse(request.query_params, today=self.data.clock().date())
         if problems:
             return PlainTextResponse("\n".join(problems), status_code=400)
         overview = await run_in_threadpool(self.data.overview, query)

@@ -236,7 +236,11 @@ class FigureRows:
             return previous
         before, before_cover = previous
         if (cover is not None and cover.partial) or before_cover.partial:
-            return Cell("—", "", note="a partial period: its children are not comparable")
+            # Said on the cell itself, not only in a tooltip a phone never shows.
+            words = "not compared (partial period)"
+            return Cell(
+                words, words, note="a partial period has fewer days in which children could write"
+            )
         return _change_text(_change(entry.figures.users, before.figures.users))
 
 

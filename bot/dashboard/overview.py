@@ -136,7 +136,9 @@ class Query:
             "intent": f.intent or "",
             "measure": self.measure if self.measure != Query.measure else "",
         }
-        return {name: value for name, value in values.items() if value}
+        # An empty "since" stays: it means "from the first day of data", where a link without
+        # it would open on the recent default instead.
+        return {name: value for name, value in values.items() if value or name == "since"}
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,7 @@ def test_helpline_without_date(editable: Path) -> None:
     assert messages(editable) == [
         f"ERROR content/helplines.yml, line {line}: GB helpline 'Childline': 'checked_on' must be a date written as YYYY-MM-DD"
     ]
+    assert not [w for w in warnings_of(editable) if "days ago" in w]
 
 
 def test_a_country_needs_a_childrens_line_and_an_emergency_number(editable: Path) -> None:
@@ -188,6 +189,8 @@ def test_a_country_needs_a_childrens_line_and_an_emergency_number(editable: Path
         f"ERROR content/helplines.yml, line {gb + 1}: GB has no helpline marked 'for_children: true'",
         f"ERROR content/helplines.yml, line {gb + 1}: GB needs an 'emergency:' entry with a 'number'",
     ]
+    # The missing entry is one error, not also a warning that it was checked 739,952 days ago.
+    assert not [w for w in warnings_of(editable) if "GB emergency number" in w]
 
 
 def test_the_facts_sheets_spelling_of_a_mark_is_accepted(editable: Path) -> None:
@@ -272,6 +275,12 @@ def test_blaming_phrase_is_refused(editable: Path) -> None:
         ("uk", "Ти мала знати, хто це. Ось що допоможе."),
         ("tr", "Onu göndermemeliydin. Şimdi ne yapabilirsin?"),
         ("tr", "Bu senin hatan. Şimdi yapabileceklerin şunlar."),
+        ("en", "You shouldve known. Here is what helps now."),  # no apostrophe at all
+        ("en", "You were being dumb, but here is what helps now."),
+        ("en", "It's partly on you. Here is what helps now."),
+        ("ru", "Тебе следовало подумать. Вот что поможет."),
+        ("ru", "Не нужно было ему писать. Вот что поможет."),
+        ("uk", "Не варто було йому писати. Ось що допоможе."),
     ],
 )
 def test_blame_in_other_words_is_refused(editable: Path, locale: str, text: str) -> None:
@@ -285,6 +294,20 @@ def test_not_having_to_endure_it_is_not_blame(editable: Path) -> None:
         editable / "ru" / "answers" / "thanks.yml",
         "Ты не должна была это терпеть. Хорошо, что ты написала.",
     )
+    assert messages(editable) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("en", "It's on your side that we stand. Whatever you decide is up to you."),
+        ("ru", "Тебе не нужно было это терпеть. Хорошо, что ты написала."),
+        ("ru", "Тебе не нужно ничего доказывать. Хорошо, что ты написал."),
+        ("uk", "Тобі не треба це терпіти. Добре, що ти написала."),
+    ],
+)
+def test_support_in_similar_words_is_not_blame(editable: Path, locale: str, text: str) -> None:
+    set_text(editable / locale / "answers" / "thanks.yml", text)
     assert messages(editable) == []
 
 
@@ -687,3 +710,23 @@ def test_the_unreviewed_answers_setting_is_checked(editable: Path) -> None:
         f"ERROR content/policy.yml, line {line_of(path, 'unreviewed_answers:')}: "
         "unreviewed_answers must be refuse_publish or keep_last_reviewed, not 'sometimes'"
     ]
+
+
+def test_nlu_and_crisis_rule_files_are_named_as_the_editor_sees_them(
+    editable: Path, tmp_path: Path
+) -> None:
+    """``nlu/training/en/…``, as content files are named, not a path only this machine has."""
+    nlu = tmp_path / "nlu"
+    shutil.copytree(PROJECT_ROOT / "nlu" / "crisis_rules", nlu / "crisis_rules")
+    privacy_training(nlu, "    - one\n  - two\n")
+    with (nlu / "crisis_rules" / "en.yml").open("a", encoding="utf-8") as rules:
+        rules.write("  - broken: [\n")
+    found = [
+        str(p)
+        for p in check_all(editable, nlu / "crisis_rules", today=TODAY, nlu_dir=nlu)
+        if p.severity == "error" and REVIEW_COMMAND not in p.message
+    ]
+    assert len(found) == 2, found
+    assert found[0].startswith("ERROR nlu/crisis_rules/en.yml, line ") and "indented" in found[0]
+    assert found[1].startswith("ERROR nlu/training/en/privacy.yml, line 6: ")
+    assert str(tmp_path) not in "\n".join(found)

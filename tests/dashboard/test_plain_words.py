@@ -116,8 +116,18 @@ async def test_a_partial_month_is_marked_and_compared_per_day(
     assert (august["messages"], september["messages"]) == ("31", "48")
     assert (august["messages per day"], september["messages per day"]) == ("1.0", "2.0")
     assert september["change per day vs previous month %"] == "+100.0"
-    # Children of a partial month are not compared: it had fewer days in which to write.
-    assert september["change in children vs previous month %"] == "—"
+    # Children of a partial month are not compared: it had fewer days in which to write, and
+    # the cell says so in words (a tooltip is never seen on a phone), in the CSV too.
+    assert september["change in children vs previous month %"] == "not compared (partial period)"
+    csv_text = (await client.get("/export.csv", params={"period": "month", "by": "intent"})).text
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    in_csv = next(
+        r
+        for r in csv.DictReader(io.StringIO("\n".join(lines[1:])))
+        if r["month"] == "2026-09" and r["topic (intent)"] == "grooming"
+    )
+    assert in_csv["change in children vs previous month %"] == "not compared (partial period)"
+    assert "below its largest part" in page.text  # noisy totals are explained on the page
     assert "Partial periods (fewer days of data than the period):" in page.text
     trend = page.text[page.text.index('id="trend"') :]
     assert "2026-09*" in trend[: trend.index("</figure>")]
@@ -194,6 +204,14 @@ async def test_the_dashboard_opens_on_the_last_twelve_weeks_and_shows_all_on_req
     everything = await client.get("/", params={"since": "", "until": ""})
     assert "2026-08-03" in {r["week starting"] for r in table_rows(everything.text)}
     assert "(all data)" in everything.text
+    # The CSV says the same as the page: the recent weeks without dates, all data via the link
+    # of the page whose "From" was cleared.
+    recent_csv = await client.get("/export.csv")
+    assert "2026-10-05" in recent_csv.text and "2026-08-03" not in recent_csv.text
+    link = re.search(r'href="/export.csv\?([^"]*)"', everything.text)
+    assert link is not None
+    all_csv = await client.get("/export.csv?" + html.unescape(link[1]))
+    assert "2026-08-03" in all_csv.text and "2026-10-05" in all_csv.text
     # Months: the last twelve, this one included.
     monthly = await client.get("/", params={"period": "month"})
     assert 'name="since" value="2025-12-01"' in monthly.text

@@ -43,10 +43,12 @@ def test_a_small_drop_within_the_gate_is_installed_and_not_called_worse() -> Non
     assert regressions(OLD, new) == []
     report = format_comparison(Comparison("en", OLD, new, installed=True, reasons=[]))
     assert "WORSE" not in report
-    assert "within the 0.020 allowed" in _line(report, "macro-F1")
-    assert "within the 0.010 allowed" in _line(report, "false-crisis rate")
-    assert "lower (not gated)" in _line(report, "accuracy")
-    assert "lower (not gated)" in _line(report, "  F1 grooming")
+    assert "worse (lower), within the 0.020 allowed" in _line(report, "macro-F1")
+    # A false-crisis rate that went up is called higher: the report never says it fell.
+    assert "worse (higher), within the 0.010 allowed" in _line(report, "false-crisis rate")
+    assert "lower" not in _line(report, "false-crisis rate")
+    assert "worse (not gated)" in _line(report, "accuracy")
+    assert "worse (not gated)" in _line(report, "  F1 grooming")
     assert "The new model is in service now" in report
 
 
