@@ -42,6 +42,11 @@ BASE = """<!doctype html>
   input, select, button { font: inherit; padding: .3rem .4rem; }
   button { cursor: pointer; }
   .table-wrap { overflow-x: auto; }
+  /* The period stays in view while the table scrolls sideways on a phone. */
+  #figures tbody th:first-child, #figures thead th:first-child {
+    position: sticky; left: 0; background: #fff; z-index: 1; }
+  #figures tr.total th:first-child { background: #f3f5f8; }
+  .scroll-hint { display: none; }
   table { border-collapse: collapse; font-size: .85rem; width: 100%; }
   th, td { padding: .25rem .5rem; border-bottom: 1px solid #eceef1; text-align: right; }
   th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
@@ -63,6 +68,7 @@ BASE = """<!doctype html>
     svg.chart.bars { width: 100%; }
     dl.glossary { grid-template-columns: 1fr; }
     dl.glossary dd { margin-bottom: .4rem; }
+    .scroll-hint { display: block; font-size: .85rem; color: #3d4752; margin: 0 0 .3rem; }
   }
   .login { max-width: 22rem; margin: 4rem auto; }
   .login label { display: block; margin-bottom: .8rem; }
@@ -161,6 +167,7 @@ MACROS = """
 {%- endmacro %}
 
 {% macro figures_table(rows, caption) -%}
+<p class="scroll-hint">This table has {{ columns | length }} columns, from "{{ headings[columns[0]] }}" to "{{ headings[columns[-1]] }}": swipe it sideways to see them all.</p>
 <div class="table-wrap" tabindex="0" role="region" aria-label="{{ caption }}">
 <table id="figures">
   <caption class="filters-line">{{ caption }}</caption>

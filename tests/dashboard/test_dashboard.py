@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -452,10 +453,33 @@ def test_every_view_at_two_widths_has_no_serious_accessibility_problem(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
                 assert overflow <= 1, (name, width, overflow)
+                if page.locator("#figures").count():
+                    _check_the_table_reads_on_this_width(page, width)
         finally:
             context.close()
     print(f"\nscreenshots: {SCREENS}")
     assert {view: problems for view, problems in found.items() if problems} == {}
+
+
+def _check_the_table_reads_on_this_width(page: Any, width: int) -> None:
+    """On a phone the table says it has more columns, and its periods stay in view when it
+    is scrolled sideways to the children; on a wide screen no hint is needed."""
+    hint = page.locator(".scroll-hint")
+    wrap = page.locator(".table-wrap")
+    scrolls = page.evaluate(
+        "() => { const w = document.querySelector('.table-wrap'); "
+        "return w.scrollWidth > w.clientWidth; }"
+    )
+    assert hint.is_visible() == (width < 600), width
+    if not scrolls:
+        return
+    assert width < 600, "the table scrolls on a wide screen"
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    first = page.locator("#figures tbody tr").first.locator("th").first.bounding_box()
+    box = wrap.bounding_box()
+    assert first is not None and box is not None
+    assert box["x"] - 1 <= first["x"] <= box["x"] + 2, (first, box)  # still at the left edge
+    wrap.evaluate("w => { w.scrollLeft = 0; }")
 
 
 @pytest.mark.time_sensitive
