@@ -35,7 +35,7 @@ import yaml
 from nlu.keyboard_layout import cyrillic_reading
 from nlu.normalize import normalize
 from nlu.pattern_prefilter import PatternPrefilter
-from nlu.yaml_loading import FAST_SAFE_LOADER
+from nlu.yaml_loading import FAST_SAFE_LOADER, syntax_error_message
 
 
 class RuleKind(StrEnum):
@@ -143,13 +143,7 @@ def load_rules(path: Path, data: bytes | None = None) -> list[CrisisRule]:
     try:
         document = yaml.load(raw_text, Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(error, "problem", None) or str(error)
-        raise CrisisRuleError(
-            f"{where}: this is not valid YAML ({problem}); most often a line is indented "
-            "differently from the lines around it, or a ':' or '#' needs quotes"
-        ) from None
+        raise CrisisRuleError(syntax_error_message(path, error)) from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
         raise CrisisRuleError(f"{path}: expected a top-level 'rules:' list")
     rules: list[CrisisRule] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from nlu.yaml_loading import FAST_SAFE_LOADER
+from nlu.yaml_loading import FAST_SAFE_LOADER, syntax_error_message
 
 # Rasa entity annotations: [text](entity), [text]{"entity": ...}, [text][...]
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
@@ -38,13 +38,7 @@ def read_nlu_file(path: Path) -> list[Example]:
     try:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(error, "problem", None) or str(error)
-        raise TrainingDataError(
-            f"{where}: this is not valid YAML ({problem}); most often a line is indented "
-            "differently from the lines around it, or a ':' or '#' needs quotes"
-        ) from None
+        raise TrainingDataError(syntax_error_message(path, error)) from None
     if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):
         raise TrainingDataError(f"{path}: expected a top-level 'nlu:' list (Rasa format)")
     examples: list[Example] = []
