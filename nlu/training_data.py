@@ -35,15 +35,24 @@ def _strip_annotations(text: str) -> str:
 
 def read_nlu_file(path: Path) -> list[Example]:
     """Read the intent examples of one Rasa NLU YAML file."""
+    source = path.read_text(encoding="utf-8")
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
+        document = yaml.load(source, Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError as error:
         raise TrainingDataError(syntax_error_message(path, error)) from None
     if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):
         raise TrainingDataError(f"{path}: expected a top-level 'nlu:' list (Rasa format)")
     examples: list[Example] = []
     for block in document["nlu"]:
-        if not isinstance(block, dict) or "intent" not in block:
+        if not isinstance(block, dict):
+            # An example that lost its indentation ends the 'examples: |' block above it and
+            # turns the lines after it into one top-level text: still valid YAML, so say so.
+            raise TrainingDataError(
+                f"{path}, line {_unindented_line(source)}: this example is not indented under an "
+                "intent's 'examples: |', so it and the examples after it would be lost; indent "
+                "it like the lines around it"
+            )
+        if "intent" not in block:
             continue  # synonyms, regexes and lookups are not intent examples
         intent = str(block["intent"])
         raw = block.get("examples", "")
@@ -61,6 +70,14 @@ def read_nlu_file(path: Path) -> list[Example]:
             if text:
                 examples.append(Example(text=text, intent=intent))
     return examples
+
+
+def _unindented_line(text: str) -> int:
+    """The first top-level list entry that does not open an intent, synonym, regex or lookup."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("- ") and not re.match(r"- (intent|synonym|regex|lookup):", line):
+            return number
+    return 1
 
 
 class View(StrEnum):

@@ -57,10 +57,9 @@ def _refuse_data_mistakes(settings: Settings) -> None:
     The same findings as ``safebot content check``, in the same words, so an editor never sees a
     traceback and a test message copied into the training data never reaches a model.
     """
-    from bot.content.checks import check_crisis_rules, check_training_data
+    from bot.content.checks import check_nlu_files
 
-    problems = check_training_data(settings.nlu_data_dir, settings.nlu_testsets_dir)
-    problems += check_crisis_rules(settings.crisis_rules_dir)
+    problems = check_nlu_files(settings.crisis_rules_dir, settings.nlu_dir)
     errors = [str(problem) for problem in problems if problem.severity == "error"]
     if errors:
         shown = "\n".join(errors[:_ERRORS_SHOWN])

@@ -169,15 +169,23 @@ def check_all(
     checked too.
     """
     _, problems = load_content(content_dir, today=today)
-    problems = problems + [
-        _shown_from(crisis_dir.parent.parent, p) for p in check_crisis_rules(crisis_dir)
-    ]
+    problems = problems + check_nlu_files(crisis_dir, nlu_dir)
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def check_nlu_files(crisis_dir: Path, nlu_dir: Path | None = None) -> list[Problem]:
+    """The crisis rules and (with ``nlu_dir``) the training data and test files.
+
+    Files are named as the editor sees them (``nlu/training/en/…``), for the content check and
+    ``safebot train`` alike.
+    """
+    problems = [_shown_from(crisis_dir.parent.parent, p) for p in check_crisis_rules(crisis_dir)]
     if nlu_dir is not None:
-        problems = problems + [
+        problems += [
             _shown_from(nlu_dir.parent, p)
             for p in check_training_data(nlu_dir / "training", nlu_dir / "testsets")
         ]
-    return sorted(problems, key=lambda p: p.severity != "error")
+    return problems
 
 
 def _shown_from(base: Path, problem: Problem) -> Problem:

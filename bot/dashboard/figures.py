@@ -52,7 +52,9 @@ GLOSSARY = {
     "per_day": "messages divided by the days of data: comparable between whole and partial periods",
     "change": "change of messages per day against the period before; shown only when both "
     "periods' figures are shown",
-    "users": "different children (counted by pseudonym, never by name or account); over dates "
+    "users": "different children (counted by pseudonym, never by name or account); a total "
+    "counts each child once, so it is smaller than the sum of its rows when children wrote in "
+    "several periods or about several topics; over dates "
     "reaching back further than messages are kept (a year by default), a child who wrote both "
     "before and after that counts twice",
     "users_change": "change of the number of children against the period before; shown only "
@@ -72,7 +74,9 @@ _RATES = ("escalation_rate", "crisis_net_rate", "clarification_rate", "helpfulne
 
 def hidden_words(k: int) -> str:
     """What a hidden figure means, in full."""
-    return f"hidden (fewer than {k} children)"
+    # A cell hidden only so that a small one cannot be worked out by subtraction has more
+    # children; which of the two a cell is must not be told, so both read the same.
+    return f"hidden (fewer than {k} children or hidden to protect such a figure)"
 
 
 def headings(period: str, by: str) -> dict[str, str]:
@@ -218,7 +222,8 @@ class FigureRows:
         if before is None:
             return Cell("—", "", note="no messages in the previous period")
         if before.suppressed:
-            return Cell("hidden", "hidden", True, "the previous period's figure is hidden")
+            words = "not compared (previous period hidden)"
+            return Cell(words, words, note="the previous period's figure is hidden")
         return before, before_cover
 
     def _change_cell(self, entry: Entry, per_day: float | None) -> Cell:

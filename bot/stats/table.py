@@ -67,7 +67,9 @@ def perturbation_rule(k: int) -> str:
         f"is at most 3 (in 99 % of figures 2) away from the true count, a smaller count is shown as 0 or {k}. The same "
         f"figure always shows the same value; totals carry their own noise, so parts may not "
         f"add up to them exactly: a total can be a little below the sum of its parts, or "
-        f"above it, and now and then even below its largest part."
+        f"above it, and now and then even below its largest part. Each figure has its own noise, so "
+        f"figures of one row need not fit together exactly either (a row can show one child "
+        f"more than messages)."
     )
 
 

@@ -138,7 +138,9 @@ def test_train_names_a_broken_training_file_without_a_traceback(tmp_path: Path) 
     result = safebot("train", "--locale", "en", env=env)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert "Nothing was trained" in result.stderr and "grooming.yml" in result.stderr
+    assert "Nothing was trained" in result.stderr
+    assert "ERROR nlu/training/en/grooming.yml, line 6:" in result.stderr  # as the editor sees it
+    assert str(tmp_path) not in result.stderr
     assert not (tmp_path / "models" / "spacy-en").exists()
 
 

@@ -590,6 +590,13 @@ def test_broken_training_data_is_an_error_not_a_traceback(tmp_path: Path) -> Non
     assert "not valid YAML" in problems[0].message and "indented" in problems[0].message
 
 
+def test_an_example_that_lost_all_its_indentation_is_an_error(tmp_path: Path) -> None:
+    """Still valid YAML, but every example after it would silently be lost."""
+    training = privacy_training(tmp_path, "    - how do i hide my age\n- who sees my stories\n")
+    problems = [str(p) for p in check_training_data(training, tmp_path / "testsets")]
+    assert len(problems) == 1 and "privacy.yml, line 6: this example is not indented" in problems[0]
+
+
 def test_a_broken_crisis_test_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     training = privacy_training(tmp_path, "    - how do i hide my age\n")
     (tmp_path / "testsets" / "en").mkdir(parents=True)

@@ -161,7 +161,7 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
     lines = download.text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("# ")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
-    words = f"hidden (fewer than {K} children)"
+    words = f"hidden (fewer than {K} children or hidden to protect such a figure)"
     hidden = {(r["week starting"], r["topic (intent)"]) for r in rows if r["children"] == words}
     assert hidden == COMPLEMENT_HIDDEN
     for row in rows:
@@ -171,7 +171,10 @@ async def test_page_and_csv_hide_small_and_complementary_cells(
                 for name, v in row.items()
                 if name not in ("week starting", "topic (intent)", "days of data")
             ]
-            assert all(v == f"hidden (fewer than {K} children)" for v in figures), row
+            assert all(
+                v == f"hidden (fewer than {K} children or hidden to protect such a figure)"
+                for v in figures
+            ), row
         else:
             assert int(row["children"]) >= K, row
     bad = await client.get("/export.csv", params={"period": "year"})
@@ -241,7 +244,7 @@ def test_line_chart_leaves_gaps_for_hidden_values_and_escapes_names() -> None:
 
 
 def test_bar_chart_shows_hidden_values_as_their_label_only() -> None:
-    hidden = "hidden (fewer than 5 children)"
+    hidden = "hidden (fewer than 5 children or hidden to protect such a figure)"
     svg = str(
         bar_chart("Helpful", [Bar("privacy", 80.0), Bar("grooming", None, hidden)], axis_label="%")
     )
@@ -331,7 +334,7 @@ def test_a_reviewer_logs_in_reads_charts_filters_and_downloads_csv(
         assert lines[0].startswith("# SafeBot statistics by month and country")
         rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
         assert rows and {len(r["month"]) for r in rows if r["month"] != "all months"} == {7}
-        hidden = f"hidden (fewer than {K} children)"
+        hidden = f"hidden (fewer than {K} children or hidden to protect such a figure)"
         for row in rows:
             if row["children"] == hidden:
                 assert all(

@@ -100,7 +100,7 @@ async def test_hidden_cells_are_words_never_less_than_k(
     for row in hidden:
         percentages = [v for name, v in row.items() if name.endswith("%")]
         assert percentages and all(v == "hidden" for v in percentages), row
-    assert "hidden (fewer than 5 children)" in page.text
+    assert "hidden (fewer than 5 children or hidden to protect such a figure)" in page.text
 
 
 async def test_a_partial_month_is_marked_and_compared_per_day(
@@ -128,6 +128,7 @@ async def test_a_partial_month_is_marked_and_compared_per_day(
     )
     assert in_csv["change in children vs previous month %"] == "not compared (partial period)"
     assert "below its largest part" in page.text  # noisy totals are explained on the page
+    assert "a row can show one child more than messages" in page.text
     assert "Partial periods (fewer days of data than the period):" in page.text
     trend = page.text[page.text.index('id="trend"') :]
     assert "2026-09*" in trend[: trend.index("</figure>")]
@@ -162,6 +163,7 @@ async def test_filters_are_repeated_with_names_and_an_intent_filter(
     # It says what "children" means over dates longer than the events are kept (the rollups).
     glossary = page.text[page.text.index('id="glossary"') :]
     assert "a child who wrote both before and after that counts twice" in glossary
+    assert "a total counts each child once" in glossary  # why totals are below their rows
 
 
 async def test_change_is_shown_only_when_both_periods_are_shown(
@@ -178,8 +180,11 @@ async def test_change_is_shown_only_when_both_periods_are_shown(
             assert row[change] in ("—", "hidden"), row
             continue
         before = by_key[("2026-11-02", group)]
-        if "hidden" in (row["children"], before["children"]):
+        if row["children"] == "hidden":
             assert row[change] == "hidden", row
+        elif before["children"] == "hidden":
+            # Said as what it is: this row's children are shown, the previous week's are not.
+            assert row[change] == "not compared (previous period hidden)", row
         else:
             assert re.fullmatch(r"[+−±][0-9.]+", row[change]), row
             shown += 1
