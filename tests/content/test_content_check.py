@@ -260,63 +260,53 @@ def test_blaming_phrase_is_refused(editable: Path) -> None:
     ]
 
 
+#: Blame in other words, contractions, curly apostrophes and inflections: each refused.
+BLAME = [
+    ("en", "You should've told someone sooner. Here is what helps now."),
+    ("en", "You shouldn’t have sent it. Here is what helps now."),  # a curly apostrophe
+    ("en", "You ought to have known better. Here is what helps now."),
+    ("ru", "Ты должна была понимать, чем это кончится. Вот что поможет."),
+    ("uk", "Ти повинна була знати, чим це закінчиться. Ось що допоможе."),
+    ("tr", "Bunu bilmeliydin. Şimdi yapabileceklerin şunlar."),
+    ("en", "You shouldn't've trusted him. Here is what helps now."),
+    ("ru", "Тебе не стоило отправлять фото. Вот что поможет."),
+    ("uk", "Тобі не слід було відповідати. Ось що допоможе."),
+    ("uk", "Ти мала знати, хто це. Ось що допоможе."),
+    ("tr", "Onu göndermemeliydin. Şimdi ne yapabilirsin?"),
+    ("tr", "Bu senin hatan. Şimdi yapabileceklerin şunlar."),
+    ("en", "You shouldve known. Here is what helps now."),  # no apostrophe at all
+    ("en", "You were being dumb, but here is what helps now."),
+    ("en", "It's partly on you. Here is what helps now."),
+    ("ru", "Тебе следовало подумать. Вот что поможет."),
+    ("ru", "Не нужно было ему писать. Вот что поможет."),
+    ("uk", "Не варто було йому писати. Ось що допоможе."),
+]
+#: Support said in words that blame phrases share ("not your fault", "you did not have to
+#: endure it"): each accepted.
+SUPPORT = [
+    ("en", "It's not your fault. It is never your fault. Take care."),
+    ("ru", "Ты не должна была это терпеть. Хорошо, что ты написала."),
+    ("en", "It's on your side that we stand. Whatever you decide is up to you."),
+    ("ru", "Тебе не нужно было это терпеть. Хорошо, что ты написала."),
+    ("ru", "Тебе не нужно ничего доказывать. Хорошо, что ты написал."),
+    ("uk", "Тобі не треба це терпіти. Добре, що ти написала."),
+]
+
+
 @pytest.mark.parametrize(
-    ("locale", "text"),
-    [
-        ("en", "You should've told someone sooner. Here is what helps now."),
-        ("en", "You shouldn’t have sent it. Here is what helps now."),  # a curly apostrophe
-        ("en", "You ought to have known better. Here is what helps now."),
-        ("ru", "Ты должна была понимать, чем это кончится. Вот что поможет."),
-        ("uk", "Ти повинна була знати, чим це закінчиться. Ось що допоможе."),
-        ("tr", "Bunu bilmeliydin. Şimdi yapabileceklerin şunlar."),
-        ("en", "You shouldn't've trusted him. Here is what helps now."),
-        ("ru", "Тебе не стоило отправлять фото. Вот что поможет."),
-        ("uk", "Тобі не слід було відповідати. Ось що допоможе."),
-        ("uk", "Ти мала знати, хто це. Ось що допоможе."),
-        ("tr", "Onu göndermemeliydin. Şimdi ne yapabilirsin?"),
-        ("tr", "Bu senin hatan. Şimdi yapabileceklerin şunlar."),
-        ("en", "You shouldve known. Here is what helps now."),  # no apostrophe at all
-        ("en", "You were being dumb, but here is what helps now."),
-        ("en", "It's partly on you. Here is what helps now."),
-        ("ru", "Тебе следовало подумать. Вот что поможет."),
-        ("ru", "Не нужно было ему писать. Вот что поможет."),
-        ("uk", "Не варто було йому писати. Ось що допоможе."),
-    ],
+    ("locale", "text", "blames"),
+    [(locale, text, True) for locale, text in BLAME]
+    + [(locale, text, False) for locale, text in SUPPORT],
 )
-def test_blame_in_other_words_is_refused(editable: Path, locale: str, text: str) -> None:
+def test_blame_is_refused_in_any_words_and_support_is_not(
+    editable: Path, locale: str, text: str, blames: bool
+) -> None:
     set_text(editable / locale / "answers" / "thanks.yml", text)
     found = messages(editable)
-    assert len(found) == 1 and "can sound like blaming the child" in found[0], found
-
-
-def test_not_having_to_endure_it_is_not_blame(editable: Path) -> None:
-    set_text(
-        editable / "ru" / "answers" / "thanks.yml",
-        "Ты не должна была это терпеть. Хорошо, что ты написала.",
-    )
-    assert messages(editable) == []
-
-
-@pytest.mark.parametrize(
-    ("locale", "text"),
-    [
-        ("en", "It's on your side that we stand. Whatever you decide is up to you."),
-        ("ru", "Тебе не нужно было это терпеть. Хорошо, что ты написала."),
-        ("ru", "Тебе не нужно ничего доказывать. Хорошо, что ты написал."),
-        ("uk", "Тобі не треба це терпіти. Добре, що ти написала."),
-    ],
-)
-def test_support_in_similar_words_is_not_blame(editable: Path, locale: str, text: str) -> None:
-    set_text(editable / locale / "answers" / "thanks.yml", text)
-    assert messages(editable) == []
-
-
-def test_not_your_fault_is_fine(editable: Path) -> None:
-    set_text(
-        editable / "en" / "answers" / "thanks.yml",
-        "It's not your fault. It is never your fault. Take care.",
-    )
-    assert messages(editable) == []
+    if blames:
+        assert len(found) == 1 and "can sound like blaming the child" in found[0], found
+    else:
+        assert found == []
 
 
 def test_self_harm_answer_must_not_mention_methods(editable: Path) -> None:
