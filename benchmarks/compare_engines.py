@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import Settings  # noqa: E402
-from nlu import rasa_server  # noqa: E402
+from nlu import rasa_environment, rasa_server  # noqa: E402
 from nlu.classifier import Classifier  # noqa: E402
 from nlu.crisis import CrisisNet  # noqa: E402
 from nlu.evaluation import Evaluation, evaluate  # noqa: E402
@@ -171,7 +171,7 @@ def free_port() -> int:
 def bench_rasa(
     settings: Settings, locales: list[str], net: CrisisNet, models_dir: Path, rasa_weight: float
 ) -> list[dict[str, object]]:
-    env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+    env = rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
     rows = []
     for locale in locales:
         model, seconds = rasa_server.train(env, settings.nlu_dir, models_dir, locale, force=True)

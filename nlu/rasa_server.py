@@ -1,4 +1,4 @@
-"""Set up, train and serve Rasa 3.6 in its own Python 3.10 environment.
+"""Train, validate and serve Rasa 3.6 in its own Python 3.10 environment (``nlu.rasa_environment``).
 
 Rasa pins old libraries and needs Python 3.10, so it never shares the bot's environment: it
 gets a virtual environment of its own (``<data dir>/rasa-venv``) and runs as a server the bot
@@ -9,130 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
-import shutil
 import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from nlu.rasa_environment import RASA_VERSION, RasaEnv, RasaSetupError, rasa_process_env
 from nlu.training_data import copy_rasa_files, fingerprint
-
-RASA_VERSION = "3.6.21"
-PYTHON_SERIES = "3.10"
-
-
-class RasaSetupError(RuntimeError):
-    """Rasa cannot be set up here; the message says what to do."""
-
-
-def find_python310(explicit: str | None = None) -> Path:
-    """Find a Python 3.10 interpreter: the given path, ``python3.10`` on PATH, or pyenv."""
-    candidates: list[str] = []
-    if explicit:
-        candidates.append(explicit)
-    on_path = shutil.which(f"python{PYTHON_SERIES}")
-    if on_path:
-        candidates.append(on_path)
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        listed = subprocess.run(
-            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=False
-        ).stdout.split()
-        versions = sorted(
-            (v for v in listed if re.fullmatch(rf"{re.escape(PYTHON_SERIES)}\.\d+", v)),
-            key=lambda v: int(v.rsplit(".", 1)[1]),
-            reverse=True,
-        )
-        for version in versions:
-            prefix = subprocess.run(
-                [pyenv, "prefix", version], capture_output=True, text=True, check=False
-            ).stdout.strip()
-            if prefix:
-                candidates.append(str(Path(prefix) / "bin" / "python3"))
-    for candidate in candidates:
-        if _is_python310(candidate):
-            return Path(candidate)
-    raise RasaSetupError(
-        "Rasa 3.6 needs Python 3.10, and none was found. Install it (for example "
-        "`pyenv install 3.10.13`, or your system's python3.10 package), or point "
-        "SAFEBOT_RASA_PYTHON at a Python 3.10 interpreter."
-    )
-
-
-def _is_python310(path: str) -> bool:
-    try:
-        result = subprocess.run(
-            [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0 and result.stdout.strip() == PYTHON_SERIES
-
-
-@dataclass(frozen=True)
-class RasaEnv:
-    """A virtual environment with Rasa installed."""
-
-    venv: Path
-
-    @property
-    def rasa(self) -> Path:
-        """The ``rasa`` command of the environment."""
-        return self.venv / "bin" / "rasa"
-
-    @property
-    def python(self) -> Path:
-        """The environment's interpreter."""
-        return self.venv / "bin" / "python"
-
-    def installed(self) -> bool:
-        """Whether Rasa is installed at the expected version."""
-        if not self.python.exists():
-            return False
-        result = subprocess.run(
-            [str(self.python), "-c", "import importlib.metadata as m; print(m.version('rasa'))"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return result.stdout.strip() == RASA_VERSION
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    # The bot's environment must not leak into Rasa's.
-    for name in ("PYTHONPATH", "VIRTUAL_ENV", "PYENV_VERSION"):
-        env.pop(name, None)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return env
-
-
-def setup(venv: Path, *, python: str | None = None, quiet: bool = False) -> RasaEnv:
-    """Create the Python 3.10 virtual environment and install Rasa into it (idempotent)."""
-    rasa_env = RasaEnv(venv)
-    if rasa_env.installed():
-        return rasa_env
-    interpreter = find_python310(python)
-    if not rasa_env.python.exists():
-        subprocess.run([str(interpreter), "-m", "venv", str(venv)], check=True, env=_env())
-    pip = [str(rasa_env.python), "-m", "pip", "install", "--disable-pip-version-check"]
-    if quiet:
-        pip.append("-q")
-    result = subprocess.run([*pip, f"rasa=={RASA_VERSION}"], env=_env(), check=False)
-    if result.returncode != 0 or not rasa_env.installed():
-        raise RasaSetupError(f"pip could not install rasa=={RASA_VERSION} into {venv}")
-    return rasa_env
 
 
 def model_file(models_dir: Path, locale: str) -> Path:
@@ -211,7 +98,7 @@ def _train_nlu(
             target.name.removesuffix(".tar.gz"),
         ],
         cwd=models_dir,
-        env={**_env(), "RASA_CACHE_DIRECTORY": str(models_dir / ".rasa-cache")},
+        env={**rasa_process_env(), "RASA_CACHE_DIRECTORY": str(models_dir / ".rasa-cache")},
         capture_output=True,
         text=True,
         check=False,
@@ -241,7 +128,7 @@ def _validate(
             "--fail-on-warnings",
         ],
         cwd=nlu_dir,
-        env=_env(),
+        env=rasa_process_env(),
         capture_output=True,
         text=True,
         check=False,
@@ -272,13 +159,17 @@ def serve(
         return subprocess.Popen(
             command,
             cwd=model.parent,
-            env=_env(),
+            env=rasa_process_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
     with log_file.open("ab") as output:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            command, cwd=model.parent, env=_env(), stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=model.parent,
+            env=rasa_process_env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
 
 

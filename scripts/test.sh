@@ -16,6 +16,18 @@ if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; the
   fi
 fi
 
+# Rasa's own Python 3.10 environment (Rasa 3.6 and about 2 GB of wheels) installs in the
+# background while the machine's packages and the project's environment do: the Rasa tests wait
+# for it under the lock they take around the same set-up (tests/nlu/test_rasa.py), and set it up
+# themselves, with a clear error, if this could not. The standard library is enough to run it.
+if command -v flock >/dev/null; then
+  mkdir -p var/test-locks
+  rasa_venv="${SAFEBOT_DATA_DIR:-var}/rasa-venv"
+  echo "+ installing Rasa into $rasa_venv in the background (log: var/rasa-env-setup.log)"
+  (flock var/test-locks/rasa-env.lock python3 -m nlu.rasa_environment "$rasa_venv" \
+    ${SAFEBOT_RASA_PYTHON:+--python "$SAFEBOT_RASA_PYTHON"} >var/rasa-env-setup.log 2>&1 || true) &
+fi
+
 # Chromium drives the dashboard's browser tests (Playwright cannot download browsers here);
 # faketime moves the system clock a year ahead for the second run below.
 missing=()

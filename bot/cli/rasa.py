@@ -17,22 +17,22 @@ def _locales(settings: Settings, locale: str | None) -> list[str]:
 
 def setup(settings: Settings) -> int:
     """Create Rasa's own Python 3.10 environment and install Rasa 3.6 into it."""
-    from nlu import rasa_server
+    from nlu import rasa_environment
 
     try:
-        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python)
-    except rasa_server.RasaSetupError as error:
+        env = rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python)
+    except rasa_environment.RasaSetupError as error:
         raise CliError(str(error)) from None
-    print(f"Rasa {rasa_server.RASA_VERSION} is ready in {env.venv}")
+    print(f"Rasa {rasa_environment.RASA_VERSION} is ready in {env.venv}")
     return 0
 
 
 def train(settings: Settings, *, locale: str | None = None, force: bool = False) -> int:
     """Train one Rasa NLU model per locale from nlu/training (sets Rasa up first if needed)."""
-    from nlu import rasa_server
+    from nlu import rasa_environment, rasa_server
 
     try:
-        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+        env = rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
         for each in _locales(settings, locale):
             print(f"training the Rasa model for {each}...", flush=True)
             path, seconds = rasa_server.train(
@@ -40,18 +40,18 @@ def train(settings: Settings, *, locale: str | None = None, force: bool = False)
             )
             note = f"{seconds:.0f} s" if seconds else "already current"
             print(f"{each}: {path} ({note})")
-    except rasa_server.RasaSetupError as error:
+    except rasa_environment.RasaSetupError as error:
         raise CliError(str(error)) from None
     return 0
 
 
 def validate(settings: Settings, *, locale: str | None = None) -> int:
     """Run `rasa data validate` on each locale's training data."""
-    from nlu import rasa_server
+    from nlu import rasa_environment, rasa_server
 
     try:
-        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
-    except rasa_server.RasaSetupError as error:
+        env = rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+    except rasa_environment.RasaSetupError as error:
         raise CliError(str(error)) from None
     failed = False
     for each in _locales(settings, locale):
@@ -67,11 +67,11 @@ def serve(
     settings: Settings, *, locale: str | None = None, host: str = "127.0.0.1", port: int = 5005
 ) -> int:
     """Serve one Rasa model per locale on 127.0.0.1 (`rasa run --enable-api`) until Ctrl-C."""
-    from nlu import rasa_server
+    from nlu import rasa_environment, rasa_server
 
     processes = []
     try:
-        env = rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+        env = rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
         urls = []
         for offset, each in enumerate(_locales(settings, locale)):
             model, _ = rasa_server.train(env, settings.nlu_dir, settings.models_dir, each)
@@ -85,7 +85,7 @@ def serve(
         print(f'\nexport SAFEBOT_RASA_URL="{";".join(urls)}"\nPress Ctrl-C to stop.', flush=True)
         rasa_server.wait_while_running(processes)
         raise CliError("a Rasa server stopped; see its log in the data directory")
-    except rasa_server.RasaSetupError as error:
+    except rasa_environment.RasaSetupError as error:
         raise CliError(str(error)) from None
     finally:
         rasa_server.stop(processes)

@@ -19,7 +19,7 @@ import pytest
 from bot.engine.messages import Incoming
 from bot.service.runtime import build_runtime
 from bot.settings import PROJECT_ROOT, Settings
-from nlu import rasa_server
+from nlu import rasa_environment, rasa_server
 from nlu.rasa_classifier import FALLBACK_ENGINE, RasaClassifier, RasaUnavailable
 from nlu.training_data import available_locales, read_nlu_file
 from tests.conftest import TEST_KEY, make_settings
@@ -40,15 +40,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def rasa_env() -> rasa_server.RasaEnv:
+def rasa_env() -> rasa_environment.RasaEnv:
     # The default data directory, so that repeated local runs reuse the environment and model.
     settings = Settings()
     with exclusive("rasa-env"):
-        return rasa_server.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
+        return rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
 
 
 def _serve(
-    rasa_env: rasa_server.RasaEnv, locale: str, tmp_path_factory: pytest.TempPathFactory
+    rasa_env: rasa_environment.RasaEnv, locale: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     settings = Settings()
     with exclusive(f"rasa-model-{locale}"):
@@ -70,14 +70,14 @@ def _serve(
 
 @pytest.fixture(scope="session")
 def rasa_url(
-    rasa_env: rasa_server.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+    rasa_env: rasa_environment.RasaEnv, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     yield from _serve(rasa_env, "en", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def rasa_ru_url(
-    rasa_env: rasa_server.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+    rasa_env: rasa_environment.RasaEnv, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A second server with the Russian model: Rasa cannot mix languages in one model."""
     yield from _serve(rasa_env, "ru", tmp_path_factory)
@@ -111,19 +111,19 @@ async def test_one_rasa_model_per_locale_selected_by_locale(
 
 
 def test_python310_is_found_in_code() -> None:
-    python = rasa_server.find_python310()
+    python = rasa_environment.find_python310()
     version = subprocess.run([str(python), "--version"], capture_output=True, text=True).stdout
     assert version.startswith("Python 3.10")
 
 
 def test_missing_python310_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no python3.10, no pyenv
-    with pytest.raises(rasa_server.RasaSetupError, match=r"pyenv install 3\.10"):
-        rasa_server.find_python310()
+    with pytest.raises(rasa_environment.RasaSetupError, match=r"pyenv install 3\.10"):
+        rasa_environment.find_python310()
 
 
 @pytest.mark.parametrize("locale", available_locales(PROJECT_ROOT / "nlu" / "training"))
-def test_rasa_data_validate_passes(rasa_env: rasa_server.RasaEnv, locale: str) -> None:
+def test_rasa_data_validate_passes(rasa_env: rasa_environment.RasaEnv, locale: str) -> None:
     result = rasa_server.validate(rasa_env, PROJECT_ROOT / "nlu", locale)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
