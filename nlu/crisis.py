@@ -16,6 +16,9 @@ Each rule has a kind, which sets the urgency it gives a message:
 - ``lookalike``: a harmless idiom that models mistake for danger ("i could kill for a pizza",
   "cutting my fringe tonight"). It never silences a rule: it only stops the risk model and the
   topic classifier from escalating on their own.
+- ``parent``: the writer says they are a parent or carer ("my 11 year old daughter", "as a
+  mum"): they get the answer written for parents, whatever the role model makes of it. It never
+  changes urgency or escalation.
 
 Rules live in ``nlu/crisis_rules/<locale>.yml`` and carry their own examples and non-examples, which
 the tests, ``safebot content check`` and every reload run.
@@ -48,6 +51,7 @@ class RuleKind(StrEnum):
     DISTRESS = "distress"
     THREAT = "threat"
     LOOKALIKE = "lookalike"
+    PARENT = "parent"
 
 
 #: The intents a crisis or emergency rule may lead to (the answer the child gets).
@@ -107,6 +111,7 @@ class NetVerdict:
     distress: RuleHit | None = None
     threat: RuleHit | None = None
     lookalike: RuleHit | None = None
+    parent: RuleHit | None = None
 
     def hit(self, kind: RuleKind) -> RuleHit | None:
         """The rule of one kind that fired, if any."""

@@ -26,6 +26,8 @@ SIGN_INTENTS = frozenset({CRISIS_INTENT, "abuse"})
 NOW_INTENTS = SIGN_INTENTS | {"grooming"}
 #: Threats to share pictures: urgent words ("tonight") in them do not make an emergency.
 PICTURES_INTENT = "intimate_images"
+#: The facet of a child asking about their own picture ("will I get in trouble?").
+OWN_PICTURE_FACET = "images_trouble"
 
 
 class Urgency(StrEnum):
@@ -339,6 +341,14 @@ def choose_answer(
         and (intent in ESCALATING_INTENTS or chosen_facet in HELPLINE_FACETS)
     )
     chosen_role = role[0] if role[1] >= thresholds.role_at and intent in RISK_INTENTS else "self"
+    if chosen_role == "bully" and chosen_facet == OWN_PICTURE_FACET and facet is not None:
+        # "will I get in trouble?" about a picture: the role model hears the child who shared
+        # someone else's, the facet model the child who sent their own. Both cannot be right,
+        # and the two answers say opposite things: the surer model decides.
+        if facet[1] >= role[1]:
+            chosen_role = "self"
+        else:
+            chosen_facet = None
     return replace(
         decision,
         intent=intent,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-#: Where one sentence ends: . ! ? … ; and line breaks (several in a row count once).
-_SENTENCE_END = re.compile(r"(?:[.!?…;]+|\n+)\s*")
+#: Where one sentence ends: . ! ? … ; and line breaks (several in a row count once). A point
+#: before a digit is a decimal or a time ("pay 1.99", "at 3.30"), not the end of a sentence.
+_SENTENCE_END = re.compile(r"(?:(?:[!?…;]|\.(?!\d))+|\n+)\s*")
 #: A sentence shorter than this many words is not read on its own ("ok.", "idk!").
 MIN_SENTENCE_WORDS = 3
 #: At most this many sentences are read on their own (the rest are still in the whole message).

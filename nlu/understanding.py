@@ -104,7 +104,13 @@ class Understanding:
         decision = decide(
             result, verdict, self.thresholds, risk=risk, now=now, crisis_open=crisis_open
         )
-        return self._choose_answer(decision, head, locale, lookalike=verdict.lookalike is not None)
+        return self._choose_answer(
+            decision,
+            head,
+            locale,
+            lookalike=verdict.lookalike is not None,
+            parent=verdict.parent is not None,
+        )
 
     def risk_and_urgency(self, text: str, locale: str) -> tuple[float, float]:
         """The risk and urgency scores of a message: the highest of the whole and its sentences.
@@ -130,9 +136,13 @@ class Understanding:
         return max(score for _, score in counted), now
 
     def _choose_answer(
-        self, decision: Decision, text: str, locale: str, *, lookalike: bool
+        self, decision: Decision, text: str, locale: str, *, lookalike: bool, parent: bool
     ) -> Decision:
-        """Who writes and the narrower topic, read only where they could change the answer."""
+        """Who writes and the narrower topic, read only where they could change the answer.
+
+        ``parent``: a rule of the net heard a parent or carer say so ("my 11 year old daughter"):
+        that settles who writes, over the role model.
+        """
         if (
             decision.emergency
             or decision.distress
@@ -147,11 +157,17 @@ class Understanding:
         could_be_risk = decision.intent in RISK_INTENTS or (
             facet is not None and facet.label != NO_FACET
         )
-        role = role_model.best(text, locale) if role_model is not None and could_be_risk else None
+        if parent:
+            said = (Role.PARENT.value, 1.0)
+        else:
+            role = (
+                role_model.best(text, locale) if role_model is not None and could_be_risk else None
+            )
+            said = (Role.of_label(role.label).value, role.score) if role else (Role.SELF.value, 1.0)
         return choose_answer(
             decision,
             self.thresholds,
-            role=(Role.of_label(role.label).value, role.score) if role else ("self", 1.0),
+            role=said,
             facet=(facet.label, facet.score) if facet else None,
             lookalike=lookalike,
         )

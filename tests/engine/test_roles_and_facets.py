@@ -273,29 +273,18 @@ SCENARIOS: list[tuple[str, str, str]] = [
 #: Scenarios the models of this round still get wrong (measured; see benchmarks/RESULTS.md).
 #: Strict: the day one passes, the test says so and it moves out of this list.
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("ru", "parent/parent_bullying"): "the role model is not sure enough (< 0.7) of a parent",
-    ("ru", "self/adult_relationship"): "'мой парень' (my boyfriend) read as a friend writing",
-    ("tr", "parent/parent_grooming"): "read as pictures: the parent gets parent_images",
-    ("tr", "self/doxxing"): "read as grooming in a crisis; no facet across topics in a crisis",
     ("tr", "self/violence_threat"): "'yarın' (tomorrow) makes it an abuse emergency",
 }
 
 #: Scenarios on the edge of a threshold: measured both ways by models trained from the same data
 #: on two machines (a fresh clone's CI and a developer's), so not asserted either way.
 BORDERLINE: dict[tuple[str, str], str] = {
-    (
-        "tr",
-        "bully/bully_images",
-    ): "role or facet score near its threshold: bully_images or images_trouble",
     ("tr", "self/adult_relationship"): "urgency near 0.3: the answer or the emergency answer",
     # Round 8 (new urgency and facet data): measured on the edge, both ways across retrains.
-    ("uk", "bully/bully_images"): "facet images_trouble at 0.75 over the bully's role answer",
     ("uk", "friend/friend_self_harm"): "urgency 0.30-0.31: the friend's answer or the emergency",
     # Round 15 (everyday risk negatives): the urgency model gives the tr message 0.40 (0.3 makes
     # an emergency), so the answer leads with 112 before the helpline instead of the friend's.
     ("tr", "friend/friend_self_harm"): "urgency 0.40: the emergency answer, helpline second",
-    # Round 10: failed in a local run on models of unchanged data, passed in CI the same day.
-    ("en", "bully/bully_images"): "facet images_trouble at 0.58 over the bully's role answer",
 }
 
 #: The answers written for someone other than the child themselves.

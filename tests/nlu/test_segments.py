@@ -26,6 +26,18 @@ def test_sentences_end_at_punctuation_and_line_breaks() -> None:
     assert sentences(text) == [ORDINARY, "never mind, doesnt matter now", BURIED]
 
 
+def test_a_decimal_point_or_a_time_does_not_end_a_sentence() -> None:
+    # "99 to release it" read alone once sounded like risk to the risk model.
+    text = "got a text saying i need to pay 1.99 to release my parcel. is that a scam"
+    assert sentences(text) == [
+        "got a text saying i need to pay 1.99 to release my parcel",
+        "is that a scam",
+    ]
+    assert sentences("we meet at 3.30 after school. see you there ok")[0].endswith(
+        "3.30 after school"
+    )
+
+
 def test_a_very_long_message_is_read_in_at_most_so_many_sentences() -> None:
     text = ". ".join(f"sentence number {n} here" for n in range(MAX_SENTENCES + 5))
     assert len(sentences(text)) == MAX_SENTENCES
