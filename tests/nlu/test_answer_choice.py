@@ -120,6 +120,46 @@ def test_a_role_needs_a_sure_model_and_a_risk_topic() -> None:
     assert needs_clarification(decision("cyberbullying", confidence=0.3), clarify_below=0.5)
 
 
+def test_whose_picture_it_is_goes_to_the_surer_of_the_role_and_facet_models() -> None:
+    # "will I get in trouble?": the role model hears the child who shared someone else's
+    # picture, the facet model the child who sent their own; the two answers say opposite things.
+    pictures = decision("intimate_images", escalate=True)
+    own = choose_answer(pictures, T, role=("bully", 0.8), facet=("images_trouble", 0.99))
+    assert (own.role, own.facet) == (Role.SELF, "images_trouble")
+    shared = choose_answer(pictures, T, role=("bully", 0.99), facet=("images_trouble", 0.75))
+    assert (shared.role, shared.facet, shared.intent) == (Role.BULLY, None, "intimate_images")
+    # Any other facet keeps both: a bully about a hacked account is still the bully.
+    other = choose_answer(pictures, T, role=("bully", 0.9), facet=("hacked_account", 0.99))
+    assert other.role == Role.BULLY
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("en", "our 10 year old son gets horrible messages in his class group chat every night"),
+        ("ru", "мне как маме страшно: взрослый в игре просит у сына фото"),
+        ("uk", "у мене донька 12 років, їй у грі пише дорослий чоловік і просить фото"),
+        ("tr", "veli olarak soruyorum, oğlumun sınıf grubunda ona sürekli hakaret ediyorlar"),
+    ],
+)
+async def test_a_parent_who_says_so_gets_the_parents_answer_whatever_the_role_model_says(
+    models_dir: Path, locale: str, text: str
+) -> None:
+    settings = Settings()
+    classifier = SpacyClassifier.load(models_dir, [locale], default_locale=locale)
+    understanding = load_understanding(
+        settings, classifier, [locale], models_dir=models_dir, default_locale=locale
+    )
+    assert understanding.net.check(text, locale).parent is not None
+    decided = await understanding.understand(text, locale)
+    assert decided.role == Role.PARENT
+    # The rule settles who writes and nothing else: no emergency for a parent asking for advice.
+    assert not decided.emergency
+    # A child writing about their own parent is no parent.
+    child = "my mum keeps checking my phone and reading my chats, is that allowed"
+    assert understanding.net.check(child, "en").parent is None
+
+
 def test_answer_test_files_are_read_and_scored(tmp_path: Path) -> None:
     path = tmp_path / "roles_x.yml"
     path.write_text(
