@@ -54,9 +54,19 @@ def is_trained(nlu_dir: Path, models_dir: Path, locale: str) -> bool:
 
 
 def train(
-    rasa_env: RasaEnv, nlu_dir: Path, models_dir: Path, locale: str, *, force: bool = False
+    rasa_env: RasaEnv,
+    nlu_dir: Path,
+    models_dir: Path,
+    locale: str,
+    *,
+    force: bool = False,
+    threads: int | None = None,
 ) -> tuple[Path, float]:
     """Train a locale's NLU model with ``rasa train nlu`` unless a current one exists.
+
+    ``threads``: TensorFlow's thread pools (Rasa's ``TF_INTER_OP_PARALLELISM_THREADS`` and
+    ``TF_INTRA_OP_PARALLELISM_THREADS``); by default one per core, which is fastest alone but
+    thrashes when other work, or another training, shares the cores.
 
     Returns the model file and the seconds training took (0 when it was already current).
     """
@@ -66,7 +76,7 @@ def train(
         return target, 0.0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"rasa-nlu-{locale}-") as data:
-        result = _train_nlu(rasa_env, nlu_dir, models_dir, locale, target, Path(data))
+        result = _train_nlu(rasa_env, nlu_dir, models_dir, locale, target, Path(data), threads)
     if result.returncode != 0 or not target.is_file():
         tail = "\n".join(result.stdout.splitlines()[-15:] + result.stderr.splitlines()[-15:])
         raise RasaSetupError(f"rasa train failed for {locale}:\n{tail}")
@@ -78,9 +88,19 @@ def train(
 
 
 def _train_nlu(
-    rasa_env: RasaEnv, nlu_dir: Path, models_dir: Path, locale: str, target: Path, data: Path
+    rasa_env: RasaEnv,
+    nlu_dir: Path,
+    models_dir: Path,
+    locale: str,
+    target: Path,
+    data: Path,
+    threads: int | None,
 ) -> subprocess.CompletedProcess[str]:
     """``rasa train nlu`` on a copy of the locale's Rasa-format files (``data``)."""
+    env = {**rasa_process_env(), "RASA_CACHE_DIRECTORY": str(models_dir / f".rasa-cache-{locale}")}
+    if threads is not None:
+        for name in ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS"):
+            env[name] = str(threads)
     return subprocess.run(
         [
             str(rasa_env.rasa),
@@ -98,7 +118,7 @@ def _train_nlu(
             target.name.removesuffix(".tar.gz"),
         ],
         cwd=models_dir,
-        env={**rasa_process_env(), "RASA_CACHE_DIRECTORY": str(models_dir / ".rasa-cache")},
+        env=env,
         capture_output=True,
         text=True,
         check=False,

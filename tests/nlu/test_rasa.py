@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -47,12 +48,37 @@ def rasa_env() -> rasa_environment.RasaEnv:
         return rasa_environment.setup(settings.rasa_venv, python=settings.rasa_python, quiet=True)
 
 
-def _serve(
-    rasa_env: rasa_environment.RasaEnv, locale: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+#: The locales this worker serves Rasa for (two servers: one model per locale).
+SERVED = ("en", "ru")
+
+
+@pytest.fixture(scope="session")
+def rasa_models(rasa_env: rasa_environment.RasaEnv) -> dict[str, Path]:
+    """The served locales' models, trained at the same time, one TensorFlow thread each.
+
+    Training is most of this worker's time in CI: one after the other with TensorFlow's default
+    thread pools, while the other worker ran the rest of the suite, each took about 8 minutes
+    (about 100 s alone on a quiet machine), the pools fighting the other worker for the cores.
+    """
     settings = Settings()
-    with exclusive(f"rasa-model-{locale}"):
-        model, _ = rasa_server.train(rasa_env, settings.nlu_dir, settings.models_dir, locale)
+
+    def one(locale: str) -> Path:
+        with exclusive(f"rasa-model-{locale}"):
+            model, _ = rasa_server.train(
+                rasa_env, settings.nlu_dir, settings.models_dir, locale, threads=1
+            )
+        return model
+
+    with ThreadPoolExecutor(max_workers=len(SERVED)) as pool:
+        return dict(zip(SERVED, pool.map(one, SERVED), strict=True))
+
+
+def _serve(
+    rasa_env: rasa_environment.RasaEnv,
+    model: Path,
+    locale: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp(f"rasa-{locale}") / "rasa.log"
     process = rasa_server.serve(rasa_env, model, port=port, log_file=log)
@@ -70,17 +96,21 @@ def _serve(
 
 @pytest.fixture(scope="session")
 def rasa_url(
-    rasa_env: rasa_environment.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+    rasa_env: rasa_environment.RasaEnv,
+    rasa_models: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    yield from _serve(rasa_env, "en", tmp_path_factory)
+    yield from _serve(rasa_env, rasa_models["en"], "en", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def rasa_ru_url(
-    rasa_env: rasa_environment.RasaEnv, tmp_path_factory: pytest.TempPathFactory
+    rasa_env: rasa_environment.RasaEnv,
+    rasa_models: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A second server with the Russian model: Rasa cannot mix languages in one model."""
-    yield from _serve(rasa_env, "ru", tmp_path_factory)
+    yield from _serve(rasa_env, rasa_models["ru"], "ru", tmp_path_factory)
 
 
 async def test_one_rasa_model_per_locale_selected_by_locale(
