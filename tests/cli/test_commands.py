@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import delete
 
 from bot.cli import admin, build_parser, content, stats
 from bot.cli.common import CliError
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.stats import stats_table
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import RollupPeriod
@@ -41,19 +40,6 @@ def test_every_command_group_is_registered() -> None:
         "dashboard",
         "demo-data",
     ]
-
-
-def test_content_check_returns_the_exit_code(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    settings = Settings(data_dir=tmp_path)
-    assert content.check(settings) == 0
-    assert "Content OK" in capsys.readouterr().out
-    broken = tmp_path / "content"
-    shutil.copytree(PROJECT_ROOT / "content", broken)
-    (broken / "en" / "answers" / "self_harm.yml").unlink()
-    assert content.check(settings, directory=broken) == 1
-    assert "'en' has no answer for 'self_harm'" in capsys.readouterr().out
 
 
 def test_preview_guesses_the_country_meant(

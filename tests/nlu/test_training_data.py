@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.settings import PROJECT_ROOT
 from nlu.facets import FACET_SCHEME
 from nlu.intents import INTENTS
-from nlu.leakage import NEAR_DUPLICATE, find_leaks, leaked_examples, words_of
+from nlu.leakage import MIN_WORDS, NEAR_DUPLICATE, find_leaks, leaked_examples, similarity, words_of
 from nlu.roles import ROLE_SCHEME
 from nlu.training_data import (
     CALM_DIR,
@@ -113,6 +115,35 @@ def test_near_copies_are_found_and_different_messages_are_not() -> None:
     leaks = find_leaks(training, tests)
     assert {(leak.training_index, leak.test_index) for leak in leaks} == {(0, 0), (1, 3)}
     assert all(NEAR_DUPLICATE <= leak.similarity <= 1.0 for leak in leaks)
+
+
+_WORDS = st.sampled_from(["an", "bo", "cat", "do", "ek", "fo", "go", "hi", "it", "jo"])
+_MESSAGES = st.lists(_WORDS, min_size=1, max_size=9).map(" ".join)
+
+
+@given(
+    training=st.lists(_MESSAGES, max_size=25),
+    tests=st.lists(_MESSAGES, max_size=10),
+    threshold=st.sampled_from([0.5, 0.6, NEAR_DUPLICATE, 0.8, 0.9, 1.0]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_word_index_finds_exactly_what_comparing_every_pair_finds(
+    training: list[str], tests: list[str], threshold: float
+) -> None:
+    """The index probes only each message's rarest words; no near-copy may slip past it."""
+    found = {
+        (leak.training_index, leak.test_index)
+        for leak in find_leaks(training, tests, threshold=threshold)
+    }
+    every_pair = {
+        (i, j)
+        for i, a in enumerate(training)
+        for j, b in enumerate(tests)
+        if len(words_of(a)) >= MIN_WORDS
+        and len(words_of(b)) >= MIN_WORDS
+        and similarity(words_of(a), words_of(b)) >= threshold
+    }
+    assert found == every_pair
 
 
 def test_words_are_compared_without_case_diacritics_or_repeated_letters() -> None:
